@@ -1,0 +1,1 @@
+"""unpixel_export."""

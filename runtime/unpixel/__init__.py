@@ -1,0 +1,44 @@
+"""unpixel: find pixelation in images and camera frames and remove it, on edge hardware.
+
+The flat namespace most code needs::
+
+    import unpixel as up
+
+    mosaic = up.pixelate(image, 8, phase=(3, 5))
+    grid = up.estimate_grid(mosaic)          # Grid(block=8, phase=(3, 5), confidence=...)
+
+Heavy parts (interpreters, video) are imported lazily; TensorFlow never is.
+"""
+
+from __future__ import annotations
+
+from unpixel import metrics
+from unpixel.degrade import blur_upscale, jpeg, pixelate
+from unpixel.errors import (
+    MissingExtraError,
+    ModelError,
+    SinkError,
+    SourceError,
+    UnpixelError,
+)
+from unpixel.grid import Grid, estimate_grid
+from unpixel.io import read_image, write_image
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Grid",
+    "MissingExtraError",
+    "ModelError",
+    "SinkError",
+    "SourceError",
+    "UnpixelError",
+    "__version__",
+    "blur_upscale",
+    "estimate_grid",
+    "jpeg",
+    "metrics",
+    "pixelate",
+    "read_image",
+    "write_image",
+]

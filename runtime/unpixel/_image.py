@@ -1,0 +1,63 @@
+"""Checks shared by every function that takes an image array."""
+
+from __future__ import annotations
+
+import numpy as np
+
+MAX_PIXELS = 8192 * 8192
+"""Largest image (height x width) any function accepts; larger ones are rejected up front."""
+
+
+def check_image(image: object, name: str = "image", *, min_size: int = 1) -> np.ndarray:
+    """Validate an image array and return it unchanged.
+
+    Accepted: a ``numpy.ndarray`` of dtype uint8 shaped HxW (grayscale), HxWx1, HxWx3 (BGR)
+    or HxWx4 (BGRA). Anything else raises ``TypeError`` (not an array) or ``ValueError``
+    naming the problem.
+    """
+    if not isinstance(image, np.ndarray):
+        raise TypeError(f"{name} must be a numpy.ndarray, got {type(image).__name__}")
+    if image.dtype != np.uint8:
+        raise ValueError(f"{name} must have dtype uint8, got {image.dtype}")
+    if image.ndim not in (2, 3):
+        raise ValueError(f"{name} must be HxW or HxWxC, got shape {image.shape}")
+    if image.ndim == 3 and image.shape[2] not in (1, 3, 4):
+        raise ValueError(f"{name} must have 1, 3 (BGR) or 4 (BGRA) channels, got {image.shape[2]}")
+    h, w = image.shape[:2]
+    if h == 0 or w == 0:
+        raise ValueError(f"{name} is empty (shape {image.shape})")
+    if h < min_size or w < min_size:
+        raise ValueError(f"{name} is {w}x{h}; at least {min_size}x{min_size} is needed")
+    if h * w > MAX_PIXELS:
+        raise ValueError(f"{name} is {w}x{h}; images above {MAX_PIXELS} pixels are refused")
+    return image
+
+
+def check_region(
+    region: tuple[int, int, int, int] | None, shape: tuple[int, ...]
+) -> tuple[int, int, int, int]:
+    """Validate an ``(x, y, w, h)`` region inside an image of ``shape``; None is the whole image."""
+    height, width = shape[:2]
+    if region is None:
+        return 0, 0, width, height
+    try:
+        x, y, w, h = (int(v) for v in region)
+    except (TypeError, ValueError):
+        raise ValueError(f"region must be (x, y, w, h) integers, got {region!r}") from None
+    if w <= 0 or h <= 0:
+        raise ValueError(f"region {region!r} is empty")
+    if x < 0 or y < 0 or x + w > width or y + h > height:
+        raise ValueError(f"region {region!r} does not lie inside the {width}x{height} image")
+    return x, y, w, h
+
+
+def to_luma(image: np.ndarray) -> np.ndarray:
+    """Return the luma (BT.601, from BGR) of an image as float32 HxW; gray passes through."""
+    if image.ndim == 2:
+        return image.astype(np.float32)
+    if image.shape[2] == 1:
+        return image[:, :, 0].astype(np.float32)
+    b = image[:, :, 0].astype(np.float32)
+    g = image[:, :, 1].astype(np.float32)
+    r = image[:, :, 2].astype(np.float32)
+    return 0.114 * b + 0.587 * g + 0.299 * r

@@ -1,0 +1,153 @@
+"""The ``unpixel`` command line. Each subcommand imports what it needs when it runs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from unpixel.errors import UnpixelError
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
+
+_PENDING = {
+    "restore": ("restore images, folders and videos", "the runtime issue"),
+    "live": ("clean a live camera feed in real time", "the live camera issue"),
+    "bench": ("latency, memory and FPS tables", "the benchmarks issue"),
+    "train": ("train the classifier or the restorer (export extra)", "the models issue"),
+    "export": ("export models to TFLite and ONNX (export extra)", "the export issue"),
+}
+
+
+def _expand_inputs(inputs: Sequence[str]) -> list[Path]:
+    paths: list[Path] = []
+    for item in inputs:
+        p = Path(item)
+        if p.is_dir():
+            paths += sorted(f for f in p.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES)
+        else:
+            paths.append(p)
+    return paths
+
+
+def _cmd_detect(args: argparse.Namespace) -> int:
+    from unpixel.grid import estimate_grid
+    from unpixel.io import read_image
+
+    results, failed = [], 0
+    for path in _expand_inputs(args.inputs):
+        try:
+            grid = estimate_grid(read_image(path))
+        except UnpixelError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        row = {"input": str(path), "pixelated": grid is not None,
+               "block": grid.block if grid else None,
+               "phase": list(grid.phase) if grid else None,
+               "confidence": grid.confidence if grid else 0.0}  # fmt: skip
+        results.append(row)
+        if not args.json:
+            verdict = (f"pixelated  block {grid.block}  phase {grid.phase}  "
+                       f"confidence {grid.confidence:.2f}") if grid else "clean"  # fmt: skip
+            print(f"{path}: {verdict}")
+    if args.json:
+        print(json.dumps(results, indent=1))
+    return EXIT_FAIL if failed else EXIT_OK
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from unpixel_export.eval_cli import run_eval
+
+    return run_eval(args)
+
+
+def _cmd_data(args: argparse.Namespace) -> int:
+    from unpixel_export.corpus import gather, write_manifest
+
+    entries, notes = gather(install=not args.no_install, validation_fraction=args.validation)
+    write_manifest(entries, notes, args.output)
+    counts = {s: sum(e.split == s for e in entries) for s in ("train", "validation")}
+    print(f"{len(entries)} photos ({counts['train']} train, {counts['validation']} validation) "
+          f"-> {args.output}")  # fmt: skip
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    return EXIT_OK if entries else EXIT_FAIL
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from unpixel.demo import run_demo
+
+    summary = run_demo(args.output)
+    return EXIT_OK if summary["correct"] == summary["cases"] else EXIT_FAIL
+
+
+def _pending(name: str, owner: str) -> Callable[[argparse.Namespace], int]:
+    def run(_: argparse.Namespace) -> int:
+        print(f"unpixel {name}: not built yet (owned by {owner})", file=sys.stderr)
+        return EXIT_USAGE
+
+    return run
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    from unpixel import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="unpixel", description="Detect pixelation in images and camera feeds and remove it."
+    )
+    parser.add_argument("--version", action="version", version=f"unpixel {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("detect", help="is it pixelated? score, block size, phase")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders")
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.set_defaults(func=_cmd_detect)
+
+    for name, (text, owner) in _PENDING.items():
+        q = sub.add_parser(name, help=f"{text} (not built yet)")
+        q.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+        q.set_defaults(func=_pending(name, owner))
+
+    p = sub.add_parser("eval", help="quality report on a folder of clean photos")
+    p.add_argument("--task", choices=("grid",), default="grid", help="what to evaluate")
+    p.add_argument("--images", type=Path, help="folder of clean photos (default: corpus)")
+    p.add_argument("--corpus", type=Path, default=Path("data/corpus.json"),
+                   help="corpus manifest used when --images is not given")  # fmt: skip
+    p.add_argument("--split", choices=("train", "validation"), default="validation")
+    p.add_argument("--trials", type=int, default=4, help="cases per photo and block size")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", type=Path, metavar="FILE", help="also write the report as JSON")
+    p.set_defaults(func=_cmd_eval)
+
+    p = sub.add_parser("data", help="gather the photo corpus from packages (export extra)")
+    p.add_argument("--output", type=Path, default=Path("data/corpus.json"))
+    p.add_argument("--no-install", action="store_true", help="do not apt-get missing packages")
+    p.add_argument("--validation", type=float, default=0.2, help="share of validation photos")
+    p.set_defaults(func=_cmd_data)
+
+    p = sub.add_parser("demo", help="the main job on the bundled sample")
+    p.add_argument("--output", type=Path, default=Path("out/demo"))
+    p.set_defaults(func=_cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``unpixel`` console script; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except UnpixelError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

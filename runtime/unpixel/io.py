@@ -1,0 +1,57 @@
+"""Small file helpers: atomic writes and image reading with clear errors."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from unpixel.errors import SinkError, SourceError
+
+
+def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename.
+
+    A reader sees either the old file or the whole new one, never a part; on failure no
+    temporary file is left behind. Raises :class:`SinkError` when the folder is not writable.
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise SinkError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        Path(tmp).replace(path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            Path(tmp).unlink()
+        raise SinkError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+def read_image(path: str | os.PathLike[str]) -> np.ndarray:
+    """Read an image file as HxWx3 BGR uint8; :class:`SourceError` if it cannot be read."""
+    path = Path(path)
+    try:
+        data = np.fromfile(path, dtype=np.uint8)
+    except OSError as exc:
+        raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+    if image is None:
+        raise SourceError(f"{path} is not a readable image (empty, truncated or unknown format)")
+    return image
+
+
+def write_image(path: str | os.PathLike[str], image: np.ndarray) -> None:
+    """Encode ``image`` by the file's extension and write it atomically."""
+    path = Path(path)
+    ok, buf = cv2.imencode(path.suffix or ".png", image)
+    if not ok:
+        raise SinkError(f"cannot encode an image as {path.suffix!r}")
+    write_atomic(path, buf.tobytes())
