@@ -47,6 +47,23 @@ def _check_block_phase(block: int, phase: tuple[int, int], h: int, w: int) -> tu
     return py, px
 
 
+def cell_means(area: np.ndarray, block: int, phase: tuple[int, int]) -> np.ndarray:
+    """Mean of every cell (full or partial) of a (H, W, C) uint8 array, rounded half up.
+
+    This is the low-resolution image a mean mosaic was made from: one pixel per cell,
+    shape ``(lr_size(H), lr_size(W), C)``. On a JPEG-compressed mosaic it also averages
+    the compression noise away.
+    """
+    h, w = area.shape[:2]
+    ey, ex = block_edges(h, block, phase[0]), block_edges(w, block, phase[1])
+    ly, lx = np.diff(ey), np.diff(ex)
+    sums = np.add.reduceat(area.astype(np.uint32), ey[:-1], axis=0)
+    sums = np.add.reduceat(sums, ex[:-1], axis=1)
+    counts = (ly[:, None] * lx[None, :])[:, :, None]
+    # Round half up, in integers: floor((2 * sum + count) / (2 * count)).
+    return ((2 * sums + counts) // (2 * counts)).astype(np.uint8)
+
+
 def _mosaic(area: np.ndarray, block: int, py: int, px: int, mode: Mode) -> np.ndarray:
     """Mosaic a 3-D uint8 array (H, W, C) with blocks anchored at (py, px)."""
     h, w = area.shape[:2]
@@ -54,11 +71,7 @@ def _mosaic(area: np.ndarray, block: int, py: int, px: int, mode: Mode) -> np.nd
     ex = block_edges(w, block, px)
     ly, lx = np.diff(ey), np.diff(ex)
     if mode == "mean":
-        sums = np.add.reduceat(area.astype(np.uint32), ey[:-1], axis=0)
-        sums = np.add.reduceat(sums, ex[:-1], axis=1)
-        counts = (ly[:, None] * lx[None, :])[:, :, None]
-        # Round half up, in integers: floor((2 * sum + count) / (2 * count)).
-        small = ((2 * sums + counts) // (2 * counts)).astype(np.uint8)
+        small = cell_means(area, block, (py, px))
     elif mode == "sample":
         small = area[ey[:-1] + ly // 2][:, ex[:-1] + lx // 2]
     else:
