@@ -39,16 +39,68 @@ def load_photos(paths: list[Path]) -> list[np.ndarray]:
     return [shrink(read_image(p)) for p in progress(paths, label="reading")]
 
 
-def run_eval(args: argparse.Namespace) -> int:
-    """Run the report named by ``args.task`` and print it as Markdown."""
-    photos = load_photos(photo_paths(args.images, args.corpus, args.split))
+def _grid(args: argparse.Namespace, paths: list[Path]) -> tuple[str, dict[str, object]]:
+    photos = load_photos(paths)
     report = evaluate_grid(photos, trials=args.trials, seed=args.seed)
+    head = f"Grid estimation, {args.trials} trials per photo and block size, seed {args.seed}."
+    return head + "\n\n" + report.to_markdown(), report.to_dict()
+
+
+def _detect(args: argparse.Namespace, paths: list[Path]) -> tuple[str, dict[str, object]]:
+    from unpixel_export.data import PhotoBank
+    from unpixel_export.detect_eval import calibrate_threshold, evaluate_detection
+    from unpixel_export.keras_infer import classifier_predict, load_keras
+
+    model = load_keras(args.classifier)
+    tile = int(model.input_shape[1])
+    predict = classifier_predict(model)
+    threshold = args.threshold
+    note = f"given threshold {threshold}"
+    if threshold is None:
+        train_paths = [Path(e.path) for e in load_manifest(args.corpus, "train")]
+        calib = PhotoBank.from_paths(train_paths)
+        threshold = calibrate_threshold(predict, calib, tile, args.target_fpr)
+        note = (f"threshold calibrated on clean tiles of the corpus train split "
+                f"for tile FPR <= {args.target_fpr:.2%}")  # fmt: skip
+    bank = PhotoBank.from_paths(paths)
+    photos = load_photos(paths)
+    report = evaluate_detection(predict, photos, bank, tile, threshold, n=args.tiles,
+                                seed=args.seed, min_tiles=args.min_tiles)  # fmt: skip
+    head = (f"Tile classifier {args.classifier} ({tile} px tiles), {args.tiles} tiles per case, "
+            f"seed {args.seed}; {note}; an image is pixelated when >= {args.min_tiles} "
+            f"tile(s) are.")  # fmt: skip
+    return head + "\n\n" + report.to_markdown(), report.to_dict()
+
+
+def _restore(args: argparse.Namespace, paths: list[Path]) -> tuple[str, dict[str, object]]:
+    from unpixel_export.keras_infer import load_keras, restorer_upscale
+    from unpixel_export.restore_eval import evaluate_restoration
+
+    restorers = {}
+    for scale in (2, 3, 4):
+        path = args.restorers / f"restorer_x{scale}.keras"
+        if path.is_file():
+            restorers[scale] = restorer_upscale(load_keras(path))
+    photos = load_photos(paths)
+    report = evaluate_restoration(photos, restorers, seed=args.seed)
+    head = (f"Restoration of mean mosaics, seed {args.seed}; restorers x{sorted(restorers)} "
+            f"from {args.restorers}; PSNR/SSIM with a border of b pixels ignored.")  # fmt: skip
+    return head + "\n\n" + report.to_markdown(), report.to_dict()
+
+
+TASKS = {"grid": _grid, "detect": _detect, "restore": _restore}
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    """Run the report named by ``args.task``; print it as Markdown, optionally save it."""
+    paths = photo_paths(args.images, args.corpus, args.split)
     source = str(args.images) if args.images else f"{args.corpus} ({args.split} split)"
-    print(f"Grid estimation on {len(photos)} photos from {source}, "
-          f"{args.trials} trials, seed {args.seed}\n")  # fmt: skip
-    print(report.to_markdown())
+    text, data = TASKS[args.task](args, paths)
+    text = f"On {len(paths)} photos from {source}. " + text
+    print(text)
+    if args.markdown:
+        write_atomic(args.markdown, (text + "\n").encode())
     if args.json:
-        doc = {"task": args.task, "photos": len(photos), "source": source,
-               "trials": args.trials, "seed": args.seed, **report.to_dict()}  # fmt: skip
+        doc = {"task": args.task, "photos": len(paths), "source": source, "seed": args.seed, **data}
         write_atomic(args.json, (json.dumps(doc, indent=1) + "\n").encode())
     return 0

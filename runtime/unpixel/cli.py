@@ -17,7 +17,6 @@ _PENDING = {
     "restore": ("restore images, folders and videos", "the runtime issue"),
     "live": ("clean a live camera feed in real time", "the live camera issue"),
     "bench": ("latency, memory and FPS tables", "the benchmarks issue"),
-    "train": ("train the classifier or the restorer (export extra)", "the models issue"),
     "export": ("export models to TFLite and ONNX (export extra)", "the export issue"),
 }
 
@@ -65,6 +64,12 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     return run_eval(args)
 
 
+def _cmd_train(args: argparse.Namespace) -> int:
+    from unpixel_export.train_cli import run_train
+
+    return run_train(args)
+
+
 def _cmd_data(args: argparse.Namespace) -> int:
     from unpixel_export.corpus import gather, write_manifest
 
@@ -93,6 +98,12 @@ def _pending(name: str, owner: str) -> Callable[[argparse.Namespace], int]:
     return run
 
 
+def _export_side(module: str):
+    import importlib
+
+    return importlib.import_module(module)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     from unpixel import __version__
@@ -114,15 +125,27 @@ def build_parser() -> argparse.ArgumentParser:
         q.set_defaults(func=_pending(name, owner))
 
     p = sub.add_parser("eval", help="quality report on a folder of clean photos")
-    p.add_argument("--task", choices=("grid",), default="grid", help="what to evaluate")
+    p.add_argument("--task", choices=("detect", "restore", "grid"), default="detect",
+                   help="what to evaluate (default: detect)")  # fmt: skip
     p.add_argument("--images", type=Path, help="folder of clean photos (default: corpus)")
     p.add_argument("--corpus", type=Path, default=Path("data/corpus.json"),
                    help="corpus manifest used when --images is not given")  # fmt: skip
     p.add_argument("--split", choices=("train", "validation"), default="validation")
     p.add_argument("--trials", type=int, default=4, help="cases per photo and block size")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--tiles", type=int, default=200, help="detect: tiles per case")
+    p.add_argument("--classifier", type=Path, default=Path("models/classifier.keras"))
+    p.add_argument("--threshold", type=float, help="detect: default calibrated on train photos")
+    p.add_argument("--target-fpr", type=float, default=0.005, help="detect: calibration target")
+    p.add_argument("--min-tiles", type=int, default=1, help="detect: positive tiles per image")
+    p.add_argument("--restorers", type=Path, default=Path("models"), help="restore: folder")
     p.add_argument("--json", type=Path, metavar="FILE", help="also write the report as JSON")
+    p.add_argument("--markdown", type=Path, metavar="FILE", help="also write it as Markdown")
     p.set_defaults(func=_cmd_eval)
+
+    p = sub.add_parser("train", help="train the classifier or a restorer (export extra)")
+    _export_side("unpixel_export.train_cli").add_arguments(p)
+    p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("data", help="gather the photo corpus from packages (export extra)")
     p.add_argument("--output", type=Path, default=Path("data/corpus.json"))

@@ -1,0 +1,69 @@
+"""Keras builders: the MobileNetV2 tile classifier and the ESPCN restorer.
+
+Both take RGB in [0, 1] (uint8 / 255), so a full-integer TFLite model with uint8 input
+(scale 1/255, zero point 0) reads raw pixels. No Lambda layers: both save as .keras and
+load with ``safe_mode=True``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+CLASSIFIER_TILE = 64
+"""Native-resolution tile the classifier sees (pixels); frames are never resized first."""
+CLASSIFIER_ALPHA = 0.35
+BN_MOMENTUM = 0.9
+RESTORER_FILTERS = 16
+SCALES = (2, 3, 4)
+
+
+def build_classifier(tile: int = CLASSIFIER_TILE, alpha: float = CLASSIFIER_ALPHA) -> Any:
+    """MobileNetV2 (weights=None) + global average pooling + sigmoid P(pixelated).
+
+    Input: (tile, tile, 3) RGB in [0, 1]; output: (1,) probability.
+    """
+    import keras
+
+    inputs = keras.Input((tile, tile, 3), name="tile")
+    x = keras.layers.Rescaling(2.0, offset=-1.0, name="to_pm1")(inputs)  # MobileNetV2 wants [-1, 1]
+    backbone = keras.applications.MobileNetV2(
+        input_shape=(tile, tile, 3), alpha=alpha, include_top=False, weights=None, pooling="avg"
+    )
+    for layer in backbone.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            # keras.applications uses 0.999: from scratch, the moving statistics then lag
+            # the weights so far that inference-mode outputs collapse to one value.
+            layer.momentum = BN_MOMENTUM
+    x = backbone(x)
+    x = keras.layers.Dropout(0.2)(x)
+    outputs = keras.layers.Dense(1, activation="sigmoid", name="p_pixelated")(x)
+    return keras.Model(inputs, outputs, name=f"classifier_mnv2_a{alpha}_t{tile}")
+
+
+def build_restorer(scale: int, filters: int = RESTORER_FILTERS) -> Any:
+    """ESPCN with residual connections and pixel attention, upscaling by ``scale``.
+
+    Conv 5x5 -> Conv 3x3 (+ residual) -> Conv 2x2 (+ residual) -> pixel attention (1x1 conv,
+    sigmoid, multiply) -> Conv 3*r*r 3x3 -> depth_to_space(r). The last conv's output is
+    added to the input repeated r*r times before depth_to_space, so the network learns a
+    correction on top of the mosaic (nearest upscaling) itself. Fully convolutional:
+    input (None, None, 3) RGB in [0, 1], output (None, None, 3), linear.
+    """
+    import keras
+    from keras import layers
+
+    if scale not in (2, 3, 4, 5, 6, 7, 8):
+        raise ValueError(f"scale must be 2..8, got {scale}")
+    inputs = keras.Input((None, None, 3), name="lr")
+    x = layers.Conv2D(filters, 5, padding="same", activation="relu", name="feat")(inputs)
+    y = layers.Conv2D(filters, 3, padding="same", activation="relu", name="conv3")(x)
+    x = layers.Add(name="res1")([x, y])
+    y = layers.Conv2D(filters, 2, padding="same", activation="relu", name="conv2")(x)
+    x = layers.Add(name="res2")([x, y])
+    gate = layers.Conv2D(filters, 1, activation="sigmoid", name="pa_gate")(x)
+    x = layers.Multiply(name="pa")([x, gate])
+    x = layers.Conv2D(3 * scale * scale, 3, padding="same", name="to_subpixel")(x)
+    mosaic = layers.Concatenate(name="repeat_lr")([inputs] * (scale * scale))
+    x = layers.Add(name="plus_mosaic")([x, mosaic])
+    outputs = keras.ops.depth_to_space(x, scale)  # an op in the graph, not a Lambda layer
+    return keras.Model(inputs, outputs, name=f"restorer_espcn_x{scale}")

@@ -1,0 +1,199 @@
+"""Register trained models: manifest entries for the .keras files and the model card.
+
+``python -m unpixel_export.ship`` reads ``models/*.keras``, the training logs under
+``out/train`` (or the copies kept in ``models/training/``) and the validation reports under
+``reports/``, and writes ``models/manifest.json`` (atomically) and ``models/MODEL_CARD.md``.
+Entries of other formats already in the manifest are kept.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from unpixel.io import write_atomic
+from unpixel.manifest import SCHEMA, ModelEntry, entry_to_dict, sha256_file
+
+NORMALISATION = "RGB (not BGR), float32 in [0, 1] = uint8 / 255; output the same (restorer)"
+
+
+def count_macs(model: Any) -> int:
+    """Multiply-accumulates of one forward pass; spatial dims that are None count as 1."""
+    import keras
+
+    total = 0
+    for layer in _walk(model):
+        if isinstance(layer, keras.layers.Dense):
+            total += int(layer.kernel.shape[0] * layer.kernel.shape[1])
+        elif isinstance(layer, (keras.layers.Conv2D, keras.layers.DepthwiseConv2D)):
+            h, w = (d or 1 for d in layer.output.shape[1:3])
+            kernel = layer.kernel.shape  # (kh, kw, cin, cout or depth multiplier)
+            total += int(h * w * kernel[0] * kernel[1] * kernel[2] * kernel[3])
+    return total
+
+
+def _walk(model: Any) -> list[Any]:
+    out = []
+    for layer in model.layers:
+        out += _walk(layer) if hasattr(layer, "layers") else [layer]
+    return out
+
+
+def _io(tensors: list[Any]) -> list[dict[str, Any]]:
+    return [{"name": t.name, "shape": list(t.shape), "dtype": str(t.dtype)} for t in tensors]
+
+
+def keras_entry(path: Path, models_dir: Path, metrics: dict[str, Any]) -> ModelEntry:
+    """A manifest entry for one .keras file."""
+    import keras
+
+    model = keras.saving.load_model(path, safe_mode=True)
+    task = "classifier" if path.stem == "classifier" else "restorer"
+    scale = None if task == "classifier" else int(path.stem.rsplit("x", 1)[1])
+    log_path = models_dir / "training" / f"{path.stem}.json"
+    log = json.loads(log_path.read_text()) if log_path.exists() else {}
+    opts = log.get("options", {})
+    macs = count_macs(model)
+    extra: dict[str, Any] = {
+        "normalisation": NORMALISATION,
+        "parameters": int(model.count_params()),
+        "macs": macs,
+        "metrics": metrics,
+        "produced_by": {
+            "command": (f"unpixel train {task}" + (f" --scale {scale}" if scale else "")
+                        + f" --epochs {opts.get('epochs')} --steps {opts.get('steps')} "
+                          f"--batch {opts.get('batch')} --seed {opts.get('seed')}"),
+            "data": f"data/corpus.json train split ({log.get('train_photos')} photos); "
+                    f"validation split ({log.get('validation_photos')} photos) held out",
+            "training_log": str(log_path.relative_to(models_dir)) if log else None,
+        },
+    }  # fmt: skip
+    if task == "classifier":
+        tile = int(model.input_shape[1])
+        extra["tile"] = tile
+        extra["macs_per_pixel"] = macs / (tile * tile)
+    else:
+        extra["macs_per_lr_pixel"] = macs
+        extra["macs_per_output_pixel"] = macs / (scale * scale)
+    return ModelEntry(
+        name=path.stem, task=task, format="keras", precision="fp32", scale=scale,
+        file=path.name, sha256=sha256_file(path), bytes=path.stat().st_size,
+        inputs=_io(model.inputs), outputs=_io(model.outputs), extra=extra,
+    )  # fmt: skip
+
+
+def copy_logs(models_dir: Path, train_dir: Path = Path("out/train")) -> None:
+    """Keep the JSON training logs next to the models."""
+    for log in sorted(train_dir.glob("*/log.json")):
+        dest = models_dir / "training" / f"{log.parent.name}.json"
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(log, dest)
+
+
+def write_manifest(entries: list[ModelEntry], models_dir: Path) -> None:
+    """Write the manifest, keeping entries of formats this call did not produce."""
+    path = models_dir / "manifest.json"
+    old: list[dict[str, Any]] = []
+    if path.exists():
+        old = json.loads(path.read_text()).get("models", [])
+    new_keys = {(e.name, e.format) for e in entries}
+    kept = [m for m in old if (m["name"], m["format"]) not in new_keys]
+    doc = {"schema": SCHEMA, "models": kept + [entry_to_dict(e) for e in entries]}
+    write_atomic(path, (json.dumps(doc, indent=1) + "\n").encode())
+
+
+def _read(path: Path) -> str:
+    return path.read_text().strip() if path.exists() else f"(not measured yet: {path} missing)"
+
+
+def _metrics(reports: Path, task: str) -> dict[str, Any]:
+    path = reports / f"{task}_validation.json"
+    if not path.exists():
+        return {}
+    doc = json.loads(path.read_text())
+    if task == "detect":
+        return {"split": "validation", "threshold": doc["threshold"], "tile": doc["tile"],
+                "clean_tiles": doc["clean_tiles"], "image": doc["image"]}  # fmt: skip
+    return {"split": "validation", "psnr": doc["psnr"], "ssim": doc["ssim"]}
+
+
+def model_card(entries: list[ModelEntry], reports: Path) -> str:
+    """The model card, from the manifest entries and the validation reports."""
+    rows = []
+    for e in entries:
+        x = e.extra
+        macs = (f"{x['macs'] / 1e6:.2f} M per {x['tile']} px tile ({x['macs_per_pixel']:.0f}/px)"
+                if e.task == "classifier" else
+                f"{x['macs_per_lr_pixel']} per LR pixel ({x['macs_per_output_pixel']:.0f}/output px)")  # fmt: skip
+        rows.append(f"| {e.file} | {e.task} | {e.scale or '-'} | {x['parameters']:,} | {macs} "
+                    f"| {e.bytes / 1024:.0f} KiB | `{x['produced_by']['command']}` |")  # fmt: skip
+    return f"""# unpixel model card
+
+Generated by `python -m unpixel_export.ship` from `models/manifest.json` and the reports under
+`reports/`; every figure below was measured by code in this repository.
+
+## Models
+
+| file | task | scale | parameters | MACs | size | trained with |
+|---|---|---:|---:|---|---:|---|
+{chr(10).join(rows)}
+
+- **Classifier**: `keras.applications.MobileNetV2` (alpha 0.35, weights=None, trained from
+  scratch; batch-norm momentum 0.9 instead of Keras's 0.999) on native-resolution 64 px tiles,
+  global average pooling, dropout 0.2, a sigmoid P(pixelated). Frames are never resized before
+  detection. The decision threshold is calibrated on clean tiles of the *train* photos.
+- **Restorers**: ESPCN as in DESIGN §4: Conv 16 5x5 -> Conv 16 3x3 (+ residual) -> Conv 16 2x2
+  (+ residual) -> pixel attention (1x1 conv, sigmoid, multiply) -> Conv 3r² 3x3, plus the LR
+  input repeated r² times (so the network learns a correction of the mosaic) ->
+  `keras.ops.depth_to_space(r)`. Linear output. Scales 2, 3 and 4; larger blocks by cascade.
+- Input of both: RGB (not BGR), float32 in [0, 1] (uint8 / 255).
+
+## Data
+
+Photos from Debian and pip packages only (`data/corpus.json`, made by `unpixel data`), split
+by whole image (20% validation, by group). Classifier tiles and restorer pairs are made on the
+fly (`unpixel_export/data.py`): positives are mean and sample mosaics, b = 2..16, random phase,
+whole or partial, 40% JPEG q 50-95 afterwards, 10% from text/UI renders; negatives are clean
+crops, JPEG q 50-95, bicubic blur-upscales, text and UI renders and fine patterns. Restorer
+pairs: HR crops, their mean mosaic (30% JPEG q 70-95), LR read back as cell means. All tables
+are on the validation split, which training never saw.
+
+## Detection (validation split)
+
+Reproduce: `unpixel eval --task detect --json reports/detect_validation.json --markdown
+reports/detect_validation.md`.
+
+{_read(reports / "detect_validation.md")}
+
+## Restoration (validation split)
+
+Reproduce: `unpixel eval --task restore --json reports/restore_validation.json --markdown
+reports/restore_validation.md`.
+
+{_read(reports / "restore_validation.md")}
+
+## Grid estimation (classical, validation split)
+
+Reproduce: `unpixel eval --task grid --trials 4 --json reports/grid_validation.json --markdown
+reports/grid_validation.md`.
+
+{_read(reports / "grid_validation.md")}
+"""
+
+
+def main(models_dir: Path = Path("models"), reports: Path = Path("reports")) -> None:
+    """Register every .keras file in ``models_dir``; write the manifest and the model card."""
+    copy_logs(models_dir)
+    entries = []
+    for path in sorted(models_dir.glob("*.keras")):
+        task = "detect" if path.stem == "classifier" else "restore"
+        entries.append(keras_entry(path, models_dir, _metrics(reports, task)))
+    write_manifest(entries, models_dir)
+    write_atomic(models_dir / "MODEL_CARD.md", model_card(entries, reports).encode())
+    print(f"registered {len(entries)} models in {models_dir / 'manifest.json'}")
+
+
+if __name__ == "__main__":
+    main()

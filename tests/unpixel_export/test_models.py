@@ -1,0 +1,50 @@
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from unpixel_export.models import build_classifier, build_restorer  # noqa: E402
+from unpixel_export.ship import count_macs  # noqa: E402
+
+
+def test_classifier_shapes_and_range():
+    model = build_classifier(tile=64)
+    x = np.random.default_rng(0).random((3, 64, 64, 3), dtype=np.float32)
+    p = np.asarray(model(x, training=False))
+    assert p.shape == (3, 1) and ((p >= 0) & (p <= 1)).all()
+    bn = [lay for lay in model.get_layer(index=2).layers if "BatchNorm" in type(lay).__name__]
+    assert bn and all(lay.momentum == pytest.approx(0.9) for lay in bn)
+
+
+@pytest.mark.parametrize("scale", [2, 3, 4])
+def test_restorer_is_fully_convolutional_and_learns_a_correction_of_the_mosaic(scale):
+    model = build_restorer(scale)
+    conv = model.get_layer("to_subpixel")
+    conv.set_weights([np.zeros_like(w) for w in conv.get_weights()])
+    for h, w in ((7, 9), (20, 13)):
+        x = np.random.default_rng(h).random((1, h, w, 3), dtype=np.float32)
+        y = np.asarray(model(x))
+        assert y.shape == (1, h * scale, w * scale, 3)
+        # with the correction zeroed, the output is the nearest-neighbour upscale exactly
+        assert np.array_equal(y[0], x[0].repeat(scale, 0).repeat(scale, 1))
+
+
+def test_models_save_and_load_with_safe_mode(tmp_path):
+    for model in (build_restorer(3), build_classifier(tile=48)):
+        path = tmp_path / f"{model.name}.keras"
+        model.save(path)
+        loaded = keras.saving.load_model(path, safe_mode=True)
+        shape = (1, 48, 48, 3) if "classifier" in model.name else (1, 11, 12, 3)
+        x = np.random.default_rng(1).random(shape, dtype=np.float32)
+        assert np.allclose(model(x, training=False), loaded(x, training=False), atol=1e-6)
+        assert not any(type(lay).__name__ == "Lambda" for lay in loaded.layers)
+
+
+def test_restorer_macs_match_the_layer_list():
+    per_lr_pixel = 5 * 5 * 3 * 16 + 3 * 3 * 16 * 16 + 2 * 2 * 16 * 16 + 16 * 16 + 3 * 3 * 16 * 12
+    assert count_macs(build_restorer(2)) == per_lr_pixel
+
+
+def test_bad_scale():
+    with pytest.raises(ValueError, match="scale"):
+        build_restorer(1)
