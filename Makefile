@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: demo test lint corpus clean
+.PHONY: demo test lint corpus models reports clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,19 @@ test: $(VENV)/.all
 ## Rebuild the photo corpus manifest (installs the Debian photo packages when root).
 corpus: $(VENV)/.all
 	$(BIN)/unpixel data --output data/corpus.json
+
+## Train every model from scratch on the corpus (about an hour on 2 cores; run in the background).
+models: $(VENV)/.all
+	$(BIN)/unpixel train classifier --epochs 24 --steps 400 --batch 64
+	for s in 2 3 4; do $(BIN)/unpixel train restorer --scale $$s --epochs 25 --steps 400 --batch 32; done
+	$(MAKE) reports
+
+## Validation reports, the manifest and the model card from the trained models.
+reports: $(VENV)/.all
+	$(BIN)/unpixel eval --task detect --json reports/detect_validation.json --markdown reports/detect_validation.md
+	$(BIN)/unpixel eval --task restore --json reports/restore_validation.json --markdown reports/restore_validation.md
+	$(BIN)/unpixel eval --task grid --trials 4 --json reports/grid_validation.json --markdown reports/grid_validation.md
+	$(BIN)/python -m unpixel_export.ship
 
 clean:
 	rm -rf $(VENV) out build dist *.egg-info

@@ -11,6 +11,7 @@ the same on every machine.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import os
 import re
@@ -19,8 +20,10 @@ import subprocess
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import cv2
+import numpy as np
 
 from unpixel.io import write_atomic
 
@@ -72,28 +75,25 @@ def _dpkg_files(package: str, prefix: str) -> Callable[[], list[Path]]:
 
 
 def _pip_files(
-    module: str, subdir: str, names: Iterable[str] | None = None
+    module: str, folder: Callable[[Any], Path], names: Iterable[str] | None = None
 ) -> Callable[[], list[Path]]:
-    def run() -> list[Path]:
-        import importlib
+    """List files of an installed pip package's data folder (none if it is not installed)."""
 
+    def run() -> list[Path]:
         try:
             mod = importlib.import_module(module)
         except ImportError:
             return []
-        folder = Path(mod.__file__).parent / subdir if subdir != "@mpl" else _mpl_sample_data()
-        if not folder.is_dir():
+        path = folder(mod)
+        if not path.is_dir():
             return []
-        files = sorted(folder.iterdir())
-        return [f for f in files if names is None or f.stem in names]
+        return [f for f in sorted(path.iterdir()) if names is None or f.stem in names]
 
     return run
 
 
-def _mpl_sample_data() -> Path:
-    import matplotlib
-
-    return Path(matplotlib.get_data_path()) / "sample_data"
+def _beside(subdir: str) -> Callable[[Any], Path]:
+    return lambda mod: Path(mod.__file__).parent / subdir
 
 
 def _debian_licence(package: str) -> str:
@@ -128,11 +128,12 @@ SOURCES: tuple[Source, ...] = (
                    r"text_defect|templ|^smarties|^tsukuba|^data)"),
     Source("skimage", "pip", "scikit-image",
            "public domain or CC0 per skimage.data docstrings",
-           _pip_files("skimage", "data", SKIMAGE_PHOTOS)),
+           _pip_files("skimage", _beside("data"), SKIMAGE_PHOTOS)),
     Source("sklearn", "pip", "scikit-learn", "CC-BY-2.0 (sklearn/datasets/images/README.txt)",
-           _pip_files("sklearn.datasets", "images")),
+           _pip_files("sklearn.datasets", _beside("images"))),
     Source("matplotlib", "pip", "matplotlib", "public domain (grace_hopper.jpg)",
-           _pip_files("matplotlib", "@mpl", ("grace_hopper",))),
+           _pip_files("matplotlib", lambda m: Path(m.get_data_path()) / "sample_data",
+                      ("grace_hopper",))),
 )  # fmt: skip
 
 
@@ -186,7 +187,7 @@ def install_debian(packages: Iterable[str], log: Callable[[str], None] = print) 
 
 def _entry(source: Source, path: Path, validation_fraction: float) -> Entry | None:
     data = path.read_bytes()
-    image = cv2.imdecode(__import__("numpy").frombuffer(data, "uint8"), cv2.IMREAD_COLOR)
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
     if image is None or min(image.shape[:2]) < MIN_SIDE:
         return None
     group = _group(source.name, path)

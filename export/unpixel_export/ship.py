@@ -124,9 +124,11 @@ def model_card(entries: list[ModelEntry], reports: Path) -> str:
     rows = []
     for e in entries:
         x = e.extra
-        macs = (f"{x['macs'] / 1e6:.2f} M per {x['tile']} px tile ({x['macs_per_pixel']:.0f}/px)"
-                if e.task == "classifier" else
-                f"{x['macs_per_lr_pixel']} per LR pixel ({x['macs_per_output_pixel']:.0f}/output px)")  # fmt: skip
+        if e.task == "classifier":
+            macs = f"{x['macs'] / 1e6:.2f} M per {x['tile']} px tile ({x['macs_per_pixel']:.0f}/px)"
+        else:
+            per_out = x["macs_per_output_pixel"]
+            macs = f"{x['macs_per_lr_pixel']} per LR pixel ({per_out:.0f} per output pixel)"
         rows.append(f"| {e.file} | {e.task} | {e.scale or '-'} | {x['parameters']:,} | {macs} "
                     f"| {e.bytes / 1024:.0f} KiB | `{x['produced_by']['command']}` |")  # fmt: skip
     return f"""# unpixel model card

@@ -60,8 +60,9 @@ class ModelEntry:
         return path
 
 
-_KNOWN = {"name", "task", "format", "precision", "file", "sha256", "bytes", "scale",
-          "inputs", "outputs"}  # fmt: skip
+_FIELDS = ("name", "task", "format", "precision", "scale", "file", "sha256", "bytes",
+           "inputs", "outputs")  # fmt: skip
+_KNOWN = set(_FIELDS)
 
 
 def load_manifest(path: str | Path) -> list[ModelEntry]:
@@ -70,8 +71,10 @@ def load_manifest(path: str | Path) -> list[ModelEntry]:
     try:
         doc = json.loads(path.read_text())
         return [
-            ModelEntry(**{k: v for k, v in m.items() if k in _KNOWN},
-                       extra={k: v for k, v in m.items() if k not in _KNOWN})  # fmt: skip
+            ModelEntry(
+                **{k: v for k, v in m.items() if k in _KNOWN},
+                extra={k: v for k, v in m.items() if k not in _KNOWN},
+            )
             for m in doc["models"]
         ]
     except FileNotFoundError:
@@ -82,7 +85,6 @@ def load_manifest(path: str | Path) -> list[ModelEntry]:
 
 def entry_to_dict(entry: ModelEntry) -> dict[str, Any]:
     """The JSON form of an entry (extra fields inline)."""
-    out = {k: getattr(entry, k) for k in ("name", "task", "format", "precision", "scale",
-                                          "file", "sha256", "bytes", "inputs", "outputs")}  # fmt: skip
+    out = {k: getattr(entry, k) for k in _FIELDS}
     out.update(entry.extra)
     return out

@@ -7,8 +7,8 @@ import pytest
 
 pytest.importorskip("keras")
 
-from unpixel.cli import main  # noqa: E402
-from unpixel_export.keras_infer import load_keras  # noqa: E402
+from unpixel.cli import main
+from unpixel_export.keras_infer import load_keras
 
 
 def _train(args, tmp_path, name):
