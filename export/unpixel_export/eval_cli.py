@@ -65,10 +65,9 @@ def _detect(args: argparse.Namespace, paths: list[Path]) -> tuple[str, dict[str,
     bank = PhotoBank.from_paths(paths)
     photos = load_photos(paths)
     report = evaluate_detection(predict, photos, bank, tile, threshold, n=args.tiles,
-                                seed=args.seed, min_tiles=args.min_tiles)  # fmt: skip
+                                seed=args.seed)  # fmt: skip
     head = (f"Tile classifier {args.classifier} ({tile} px tiles), {args.tiles} tiles per case, "
-            f"seed {args.seed}; {note}; an image is pixelated when >= {args.min_tiles} "
-            f"tile(s) are.")  # fmt: skip
+            f"seed {args.seed}; {note}.")  # fmt: skip
     return head + "\n\n" + report.to_markdown(), report.to_dict()
 
 

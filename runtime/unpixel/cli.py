@@ -137,7 +137,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--classifier", type=Path, default=Path("models/classifier.keras"))
     p.add_argument("--threshold", type=float, help="detect: default calibrated on train photos")
     p.add_argument("--target-fpr", type=float, default=0.005, help="detect: calibration target")
-    p.add_argument("--min-tiles", type=int, default=1, help="detect: positive tiles per image")
     p.add_argument("--restorers", type=Path, default=Path("models"), help="restore: folder")
     p.add_argument("--json", type=Path, metavar="FILE", help="also write the report as JSON")
     p.add_argument("--markdown", type=Path, metavar="FILE", help="also write it as Markdown")

@@ -1,0 +1,47 @@
+"""Native-resolution tiling of a frame and grouping of flagged tiles into regions."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+
+def tile_origins(height: int, width: int, tile: int) -> tuple[list[int], list[int]]:
+    """Row and column origins of tiles covering a frame; the last ones touch the far edge.
+
+    A frame smaller than a tile has one origin, 0, on that axis (the caller pads).
+    """
+    ys = sorted({*range(0, max(height - tile, 0) + 1, tile), max(height - tile, 0)})
+    xs = sorted({*range(0, max(width - tile, 0) + 1, tile), max(width - tile, 0)})
+    return ys, xs
+
+
+def cut_tiles(frame: np.ndarray, tile: int) -> np.ndarray:
+    """All tiles of a frame, row by row, as (N, tile, tile, C); small frames are edge-padded."""
+    h, w = frame.shape[:2]
+    if h < tile or w < tile:
+        pad = ((0, max(0, tile - h)), (0, max(0, tile - w)), (0, 0))
+        frame = np.pad(frame, pad, mode="edge")
+        h, w = frame.shape[:2]
+    ys, xs = tile_origins(h, w, tile)
+    return np.stack([frame[y : y + tile, x : x + tile] for y in ys for x in xs])
+
+
+def flagged_regions(
+    flags: np.ndarray, height: int, width: int, tile: int
+) -> list[tuple[int, int, int, int]]:
+    """Bounding boxes ``(x, y, w, h)`` of 8-connected groups of flagged tiles.
+
+    ``flags`` holds one bool per tile in :func:`cut_tiles` order.
+    """
+    ys, xs = tile_origins(height, width, tile)
+    grid = np.asarray(flags, dtype=np.uint8).reshape(len(ys), len(xs))
+    count, labels = cv2.connectedComponents(grid, connectivity=8)
+    boxes = []
+    for label in range(1, count):
+        rows, cols = np.nonzero(labels == label)
+        y0, x0 = ys[rows.min()], xs[cols.min()]
+        y1 = min(height, ys[rows.max()] + tile)
+        x1 = min(width, xs[cols.max()] + tile)
+        boxes.append((int(x0), int(y0), int(x1 - x0), int(y1 - y0)))
+    return boxes

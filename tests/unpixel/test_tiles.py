@@ -1,0 +1,30 @@
+import numpy as np
+import pytest
+
+from unpixel.tiles import cut_tiles, flagged_regions, tile_origins
+
+
+@pytest.mark.parametrize(
+    ("h", "w", "ys", "xs"),
+    [(128, 128, [0, 64], [0, 64]), (100, 150, [0, 36], [0, 64, 86]), (40, 64, [0], [0])],
+)
+def test_origins_cover_the_frame(h, w, ys, xs):
+    assert tile_origins(h, w, 64) == (ys, xs)
+
+
+def test_cut_tiles_pads_small_frames_and_keeps_order():
+    frame = np.arange(100 * 150 * 3, dtype=np.uint32).reshape(100, 150, 3).astype(np.uint8)
+    tiles = cut_tiles(frame, 64)
+    assert tiles.shape == (6, 64, 64, 3)
+    assert np.array_equal(tiles[5], frame[36:100, 86:150])
+    assert cut_tiles(frame[:40, :50], 64).shape == (1, 64, 64, 3)
+
+
+def test_flagged_regions_groups_neighbours():
+    # 3 rows x 4 cols of 64 px tiles on a 192 x 256 frame
+    flags = np.array([[1, 1, 0, 0],
+                      [0, 1, 0, 0],
+                      [0, 0, 0, 1]], bool).ravel()  # fmt: skip
+    regions = sorted(flagged_regions(flags, 192, 256, 64))
+    assert regions == [(0, 0, 128, 128), (192, 128, 64, 64)]
+    assert flagged_regions(np.zeros(12, bool), 192, 256, 64) == []
