@@ -17,17 +17,44 @@ RESTORER_FILTERS = 16
 SCALES = (2, 3, 4)
 
 
+def flat_step_features(inputs: Any) -> Any:
+    """Fixed (not trained) maps of where neighbouring pixels are equal: the mosaic's evidence.
+
+    From the luma, the steps to the right and below neighbours; each becomes two soft
+    indicators ``relu(1 - |step| * 255 / t)`` for t = 2 and 6 levels (1 where the step is 0,
+    0 from t levels up). Inside a mosaic cell they are 1, on its borders mostly 0; a photo
+    scatters them. Standard layers only (convolution, abs, rescaling, relu).
+    """
+    import keras
+    import numpy as np
+
+    kernel = np.zeros((2, 2, 3, 2), np.float32)
+    luma = np.array([0.299, 0.587, 0.114], np.float32)  # RGB input
+    kernel[0, 0, :, 0], kernel[0, 1, :, 0] = -luma, luma  # step to the right
+    kernel[0, 0, :, 1], kernel[1, 0, :, 1] = -luma, luma  # step below
+    steps = keras.layers.Conv2D(2, 2, padding="same", use_bias=False, trainable=False,
+                                kernel_initializer=keras.initializers.Constant(kernel),
+                                name="luma_steps")(inputs)  # fmt: skip
+    size = keras.ops.abs(steps)
+    maps = [keras.layers.ReLU(name=f"flat_{t}")(
+                keras.layers.Rescaling(-255.0 / t, offset=1.0, name=f"scale_{t}")(size))
+            for t in (2, 6)]  # fmt: skip
+    return keras.layers.Concatenate(name="flat_steps")(maps)
+
+
 def build_classifier(tile: int = CLASSIFIER_TILE, alpha: float = CLASSIFIER_ALPHA) -> Any:
     """MobileNetV2 (weights=None) + global average pooling + sigmoid P(pixelated).
 
-    Input: (tile, tile, 3) RGB in [0, 1]; output: (1,) probability.
+    The backbone sees the RGB tile (scaled to [-1, 1]) and four fixed channels from
+    :func:`flat_step_features`. Input: (tile, tile, 3) RGB in [0, 1]; output: (1,).
     """
     import keras
 
     inputs = keras.Input((tile, tile, 3), name="tile")
-    x = keras.layers.Rescaling(2.0, offset=-1.0, name="to_pm1")(inputs)  # MobileNetV2 wants [-1, 1]
+    rgb = keras.layers.Rescaling(2.0, offset=-1.0, name="to_pm1")(inputs)  # as MobileNetV2 wants
+    x = keras.layers.Concatenate(name="rgb_and_flat_steps")([rgb, flat_step_features(inputs)])
     backbone = keras.applications.MobileNetV2(
-        input_shape=(tile, tile, 3), alpha=alpha, include_top=False, weights=None, pooling="avg"
+        input_shape=(tile, tile, 7), alpha=alpha, include_top=False, weights=None, pooling="avg"
     )
     for layer in backbone.layers:
         if isinstance(layer, keras.layers.BatchNormalization):

@@ -3,7 +3,11 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from unpixel_export.models import build_classifier, build_restorer  # noqa: E402
+from unpixel_export.models import (  # noqa: E402
+    build_classifier,
+    build_restorer,
+    flat_step_features,
+)
 from unpixel_export.ship import count_macs  # noqa: E402
 
 
@@ -12,8 +16,22 @@ def test_classifier_shapes_and_range():
     x = np.random.default_rng(0).random((3, 64, 64, 3), dtype=np.float32)
     p = np.asarray(model(x, training=False))
     assert p.shape == (3, 1) and ((p >= 0) & (p <= 1)).all()
-    bn = [lay for lay in model.get_layer(index=2).layers if "BatchNorm" in type(lay).__name__]
+    (backbone,) = [lay for lay in model.layers if hasattr(lay, "layers")]
+    bn = [lay for lay in backbone.layers if "BatchNorm" in type(lay).__name__]
     assert bn and all(lay.momentum == pytest.approx(0.9) for lay in bn)
+
+
+def test_flat_step_features_mark_equal_neighbours():
+    inputs = keras.Input((8, 8, 3))
+    features = keras.Model(inputs, flat_step_features(inputs))
+    image = np.zeros((1, 8, 8, 3), np.float32)
+    image[0, :, 4:] = 10 / 255  # a vertical edge of 10 levels between columns 3 and 4
+    image[0, :, 6:] += 3 / 255  # a step of 3 levels between columns 5 and 6
+    out = np.asarray(features(image))[0]
+    assert out.shape == (8, 8, 4)  # right/below steps for t = 2, then for t = 6
+    assert out[0, 0].tolist() == pytest.approx([1, 1, 1, 1])  # flat
+    assert out[0, 3, 0] == 0 and out[0, 3, 2] == 0  # the 10-level edge: no indicator fires
+    assert out[0, 5, 0] == 0 and out[0, 5, 2] == pytest.approx(0.5, abs=1e-5)  # 3 levels, t=6
 
 
 @pytest.mark.parametrize("scale", [2, 3, 4])
