@@ -57,6 +57,9 @@ def _detect(args: argparse.Namespace, paths: list[Path]) -> tuple[str, dict[str,
     threshold = args.threshold
     note = f"given threshold {threshold}"
     if threshold is None:
+        threshold = shipped_threshold(args.classifier)
+        note = "threshold from models/manifest.json (calibrated on train photos when shipped)"
+    if threshold is None:
         train_paths = [Path(e.path) for e in load_manifest(args.corpus, "train")]
         calib = PhotoBank.from_paths(train_paths)
         threshold = calibrate_threshold(predict, calib, tile, args.target_fpr)
@@ -69,6 +72,23 @@ def _detect(args: argparse.Namespace, paths: list[Path]) -> tuple[str, dict[str,
     head = (f"Tile classifier {args.classifier} ({tile} px tiles), {args.tiles} tiles per case, "
             f"seed {args.seed}; {note}.")  # fmt: skip
     return head + "\n\n" + report.to_markdown(), report.to_dict()
+
+
+def shipped_threshold(classifier: Path) -> float | None:
+    """The threshold the manifest records for this very classifier file (same sha256)."""
+    from unpixel.errors import ModelError
+    from unpixel.manifest import load_manifest as load_models
+    from unpixel.manifest import sha256_file
+
+    try:
+        entries = load_models(classifier.parent / "manifest.json")
+    except ModelError:
+        return None
+    digest = sha256_file(classifier)
+    for entry in entries:
+        if entry.sha256 == digest and "threshold" in entry.extra:
+            return float(entry.extra["threshold"])
+    return None
 
 
 def _restore(args: argparse.Namespace, paths: list[Path]) -> tuple[str, dict[str, object]]:

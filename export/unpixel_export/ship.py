@@ -71,6 +71,8 @@ def keras_entry(path: Path, models_dir: Path, metrics: dict[str, Any]) -> ModelE
         },
     }  # fmt: skip
     if task == "classifier":
+        if "threshold" in metrics:
+            extra["threshold"] = metrics["threshold"]
         tile = int(model.input_shape[1])
         extra["tile"] = tile
         extra["macs_per_pixel"] = macs / (tile * tile)
