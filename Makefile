@@ -37,7 +37,7 @@ corpus: $(VENV)/.all
 ## Train every model from scratch on the corpus (about an hour on 2 cores; run in the background).
 models: $(VENV)/.all
 	$(BIN)/unpixel train classifier --epochs 24 --steps 400 --batch 64
-	for s in 2 3 4; do $(BIN)/unpixel train restorer --scale $$s --epochs 25 --steps 400 --batch 32; done
+	for s in 2 3 4; do $(BIN)/unpixel train restorer --scale $$s --epochs 40 --steps 400 --batch 32; done
 	$(MAKE) reports
 
 ## Validation reports, the manifest and the model card from the trained models.

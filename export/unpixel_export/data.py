@@ -156,9 +156,9 @@ def to_model_input(tiles: np.ndarray) -> np.ndarray:
 def restorer_pair(
     rng: np.random.Generator, bank: PhotoBank, scale: int, lr: int, *, jpeg_prob: float = 0.3
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(LR, HR) BGR uint8: LR = cell means of the (sometimes JPEG'd, q 70-95) mean mosaic."""
+    """(LR, HR) BGR uint8: LR = cell means of the (sometimes JPEG'd, q 80-95) mean mosaic."""
     hr = np.ascontiguousarray(bank.crop(rng, lr * scale, lr * scale))
     mosaic = pixelate(hr, scale)
     if rng.random() < jpeg_prob:
-        mosaic = jpeg(mosaic, int(rng.integers(70, 96)))
+        mosaic = jpeg(mosaic, int(rng.integers(80, 96)))
     return cell_means(mosaic, scale, (0, 0)), hr

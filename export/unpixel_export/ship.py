@@ -165,7 +165,7 @@ by whole image (20% validation, by group). Classifier tiles and restorer pairs a
 fly (`unpixel_export/data.py`): positives are mean and sample mosaics, b = 2..16, random phase,
 whole or partial, 40% JPEG q 50-95 afterwards, 10% from text/UI renders; negatives are clean
 crops, JPEG q 50-95, bicubic blur-upscales, text and UI renders and fine patterns. Restorer
-pairs: HR crops, their mean mosaic (30% JPEG q 70-95), LR read back as cell means. All tables
+pairs: HR crops, their mean mosaic (30% JPEG q 80-95), LR read back as cell means. All tables
 are on the validation split, which training never saw.
 
 ## Detection (validation split)

@@ -107,7 +107,9 @@ def _build(opts: TrainOptions) -> Any:
                       metrics=["binary_accuracy", keras.metrics.AUC(name="auc")])  # fmt: skip
     else:
         model = build_restorer(opts.scale)
-        model.compile(optimizer, "mean_absolute_error", metrics=["mean_squared_error"])
+        # MSE, not MAE: the residual over the mosaic has median 0 on most pixels, and L1
+        # then pulls the correction branch to exactly zero (its ReLUs die).
+        model.compile(optimizer, "mean_squared_error", metrics=["mean_absolute_error"])
     return model
 
 
