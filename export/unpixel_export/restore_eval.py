@@ -4,7 +4,8 @@ Protocol (fixed seed): per photo (longer side <= 1280) and block size, a random 
 photo is cropped to whole cells of that grid, mean-pixelated, and the LR image read back as
 cell means (exact for mean mosaics). Every method upscales that LR image by the block size;
 PSNR (RGB, 0-255) and SSIM are measured against the photo with a border of ``block`` pixels
-ignored. Block sizes without their own restorer are reached by a cascade of the shipped
+ignored. A photo whose mosaic equals it (a flat graphic: nothing to restore, PSNR infinite)
+is left out of that block's means and counted. Block sizes without their own restorer are reached by a cascade of the shipped
 scales whose product is the block (6 = 3 x 2, 8 = 4 x 2, ...), or else the largest scale then
 Lanczos to size.
 """
@@ -58,6 +59,7 @@ class RestoreReport:
 
     psnr: dict[int, dict[str, list[float]]] = field(default_factory=dict)
     ssim: dict[int, dict[str, list[float]]] = field(default_factory=dict)
+    lossless: dict[int, int] = field(default_factory=dict)
 
     def mean(self, metric: str, block: int, method: str) -> float:
         """Mean of one metric over the photos."""
@@ -85,14 +87,19 @@ class RestoreReport:
         for b in sorted(self.ssim):
             lines.append(f"| {b} | " + " | ".join(f"{self.mean('ssim', b, m):.4f}"
                                                   for m in methods) + " |")  # fmt: skip
+        counted = {b: len(self.psnr[b][methods[0]]) for b in self.psnr}
+        lines.append(f"\nPhotos per block size: {counted}; left out as lossless mosaics "
+                     f"(flat graphics): {self.lossless}.")  # fmt: skip
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, object]:
         """Means per block and method, for JSON."""
-        return {
+        doc: dict[str, object] = {
             metric: {b: {m: self.mean(metric, b, m) for m in self.methods()} for b in table}
             for metric, table in (("psnr", self.psnr), ("ssim", self.ssim))
         }
+        doc["lossless_left_out"] = self.lossless
+        return doc
 
 
 def evaluate_restoration(
@@ -114,11 +121,16 @@ def evaluate_restoration(
         active = {k: f for k, f in methods.items() if f is not None}
         report.psnr[b] = {k: [] for k in active}
         report.ssim[b] = {k: [] for k in active}
+        report.lossless[b] = 0
         for photo in photos:
             py, px = int(rng.integers(0, b)), int(rng.integers(0, b))
             h, w = (photo.shape[0] - py) // b * b, (photo.shape[1] - px) // b * b
             hr = np.ascontiguousarray(photo[py : py + h, px : px + w])
-            lr = cell_means(pixelate(hr, b), b, (0, 0))
+            mosaic = pixelate(hr, b)
+            if np.array_equal(mosaic, hr):
+                report.lossless[b] += 1
+                continue
+            lr = cell_means(mosaic, b, (0, 0))
             for name, fn in active.items():
                 out = fn(lr)
                 report.psnr[b][name].append(psnr(hr, out, border=b))

@@ -45,6 +45,13 @@ def test_restoration_protocol_orders_the_baselines(photos):
     assert "restorer" not in report.methods()
 
 
+def test_restoration_leaves_out_lossless_mosaics(photos):
+    flat = np.full((64, 64, 3), 90, np.uint8)
+    report = evaluate_restoration([flat, photos["coffee"]], {}, blocks=(2,), seed=0)
+    assert report.lossless == {2: 1} and len(report.psnr[2]["lanczos"]) == 1
+    assert np.isfinite(report.mean("psnr", 2, "mosaic"))
+
+
 def test_cascade_composes_scales():
     def double(lr):
         return lr.repeat(2, 0).repeat(2, 1)
