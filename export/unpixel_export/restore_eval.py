@@ -5,9 +5,9 @@ photo is cropped to whole cells of that grid, mean-pixelated, and the LR image r
 cell means (exact for mean mosaics). Every method upscales that LR image by the block size;
 PSNR (RGB, 0-255) and SSIM are measured against the photo with a border of ``block`` pixels
 ignored. A photo whose mosaic equals it (a flat graphic: nothing to restore, PSNR infinite)
-is left out of that block's means and counted. Block sizes without their own restorer are reached by a cascade of the shipped
-scales whose product is the block (6 = 3 x 2, 8 = 4 x 2, ...), or else the largest scale then
-Lanczos to size.
+is left out of that block's means and counted. Block sizes without their own restorer are
+reached by a cascade of the shipped scales whose product is the block (6 = 3 x 2,
+8 = 4 x 2, ...), or else the largest scale then Lanczos to size.
 """
 
 from __future__ import annotations
