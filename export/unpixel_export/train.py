@@ -3,7 +3,8 @@
 Deterministic: the same seed, photos and options give the same batches (each batch's
 generator is seeded by (seed, epoch, batch index)) and the same initial weights. Each epoch
 writes ``last.keras`` and the JSON log into the work folder; the best epoch by validation
-loss is copied to the output path at the end. ``--resume`` continues from ``last.keras``.
+loss is copied to the output path at the end. ``--resume`` continues from ``last.keras``;
+``--init`` fine-tunes a trained model (yours or a shipped one) with a fresh schedule.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ class TrainOptions:
     seed: int = 0
     validation_size: int = 2048
     resume: bool = False
+    init: Path | None = None  # start from these weights (fine-tuning), with a fresh schedule
 
 
 Sampler = Callable[[np.random.Generator, PhotoBank, int], tuple[np.ndarray, np.ndarray]]
@@ -157,6 +159,9 @@ def train(opts: TrainOptions, train_paths: list[Path], val_paths: list[Path]) ->
         start = len(log["epochs"])
     else:
         model = _build(opts)
+        if opts.init is not None:
+            model.set_weights(keras.saving.load_model(opts.init, safe_mode=True).get_weights())
+            log["initial_weights"] = str(opts.init)
     log["parameters"] = int(model.count_params())
     model.fit(
         _dataset(sampler, train_bank, opts, start),

@@ -28,6 +28,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--validation-size", type=int, default=2048)
     p.add_argument("--resume", action="store_true", help="continue from workdir/last.keras")
+    p.add_argument("--init", type=Path, help="start from this .keras model (fine-tune)")
 
 
 def split_paths(images: Path | None, corpus: Path) -> tuple[list[Path], list[Path]]:
@@ -63,7 +64,7 @@ def run_train(args: argparse.Namespace) -> int:
         workdir=args.workdir or Path("out/train") / name,
         epochs=args.epochs, steps=args.steps, batch=args.batch,
         learning_rate=args.learning_rate, seed=args.seed,
-        validation_size=args.validation_size, resume=args.resume,
+        validation_size=args.validation_size, resume=args.resume, init=args.init,
     )  # fmt: skip
     train_paths, val_paths = split_paths(args.images, args.corpus)
     log = train(opts, train_paths, val_paths)

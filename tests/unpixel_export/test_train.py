@@ -32,6 +32,20 @@ def test_train_restorer_writes_model_log_and_resumes(tmp_path, photo_dir):
     assert rc == 0 and [e["epoch"] for e in log["epochs"]] == [1, 2]
 
 
+def test_fine_tune_starts_from_given_weights(tmp_path, photo_dir):
+    rc, first, _ = _train(["restorer", "--scale", "2", "--images", str(photo_dir), "--epochs", "1"],
+                          tmp_path, "base")  # fmt: skip
+    assert rc == 0
+    rc, tuned, work = _train(["restorer", "--scale", "2", "--images", str(photo_dir),
+                              "--epochs", "1", "--init", str(first), "--learning-rate", "0"],
+                             tmp_path, "tuned")  # fmt: skip
+    assert rc == 0
+    log = json.loads((work / "log.json").read_text())
+    assert log["initial_weights"] == str(first)
+    a, b = load_keras(first), load_keras(tuned)
+    assert all(np.array_equal(x, y) for x, y in zip(a.get_weights(), b.get_weights(), strict=True))
+
+
 def test_train_is_deterministic(tmp_path, photo_dir):
     losses = []
     for run in ("a", "b"):
