@@ -11,9 +11,11 @@ folded profile, in both directions, has one residue standing far above the other
 - *coverage*: the share of border lines that carry a step at all (rules out a few
   coincident edges, as in screenshots).
 
-Steps below a noise floor (JPEG ringing, sensor noise) are shrunk away first. A grid at
-exactly the JPEG block grid (phase (0, 0), block 2, 4, 8 or 16) needs far stronger
-evidence, because a strongly compressed smooth photo is a mosaic of flat 8x8 cells there.
+Steps below a noise floor (JPEG ringing, sensor noise) are shrunk away first. A grid whose
+border steps lie mostly on JPEG's 8x8 block lines in either direction (image coordinates)
+needs far stronger
+evidence and visible steps, because a strongly compressed smooth photo is a mosaic of flat
+8x8 cells there.
 Thresholds were tuned on the corpus *train* split only (``unpixel eval --task grid``).
 """
 
@@ -27,7 +29,7 @@ from unpixel._image import check_image, check_region, to_luma
 
 MIN_BLOCK = 2
 MAX_BLOCK = 16
-MIN_CELLS = 3
+MIN_CELLS = 6
 """A candidate block size needs at least this many cells along each axis."""
 NOISE_FLOOR = 3.0
 """Luma steps are shrunk by this many levels (0-255) before they count."""
@@ -36,7 +38,28 @@ MIN_UNIQUENESS = 2.5
 MIN_COVERAGE = 0.2
 JPEG_ALIGNED_FACTOR = 12.0
 """Strength multiplier required for a grid that coincides with the JPEG block grid."""
+JPEG_ALIGNED_MIN_STEP = 2.0
+"""Mean border step (levels above the noise floor) required of such a grid: JPEG's own
+blocks in smooth areas have steps of a few levels, a mosaic worth restoring has more."""
+
+
 _EPS = 1e-3
+JPEG_SHARE = 0.6
+"""A grid whose border steps lie this much or more on JPEG's 8x8 block lines, in either
+direction, is suspect."""
+
+
+def _jpeg_share(profile: np.ndarray, residue: int, block: int, offset: int) -> float:
+    """Share of the border steps (index = residue mod block) that fall on JPEG block lines.
+
+    ``offset`` is the profile's position in the image: JPEG lines lie after image index
+    ``8 m - 1``.
+    """
+    k = np.arange(profile.size)
+    border = k % block == residue
+    on_jpeg = (k + 1 + offset) % 8 == 0
+    total = float(profile[border].sum())
+    return float(profile[border & on_jpeg].sum()) / total if total > 0 else 0.0
 
 
 @dataclass(frozen=True)
@@ -62,6 +85,7 @@ class _AxisFit:
     strength: float
     uniqueness: float
     coverage: float
+    step: float
 
 
 def _profile(luma: np.ndarray, axis: int) -> np.ndarray:
@@ -88,6 +112,7 @@ def _fit(profile: np.ndarray, block: int) -> _AxisFit:
         strength=float(peak / max(others, _EPS)),
         uniqueness=float(peak / max(second, _EPS)),
         coverage=float(np.mean(border > 0)),
+        step=float(peak),
     )
 
 
@@ -128,12 +153,15 @@ def estimate_grid(
         fx, fy = _fit(prof_x, block), _fit(prof_y, block)
         # A border after index r means the next cell starts at r + 1.
         phase = ((fy.residue + 1 + y) % block, (fx.residue + 1 + x) % block)
-        needed = min_strength
-        if phase == (0, 0) and 16 % block == 0:
-            needed *= JPEG_ALIGNED_FACTOR
+        needed, min_step = min_strength, 0.0
+        share = max(_jpeg_share(prof_x, fx.residue, block, x),
+                    _jpeg_share(prof_y, fy.residue, block, y))  # fmt: skip
+        if share >= JPEG_SHARE:
+            needed, min_step = min_strength * JPEG_ALIGNED_FACTOR, JPEG_ALIGNED_MIN_STEP
         strength = min(fx.strength, fy.strength)
         if (
             strength >= needed
+            and min(fx.step, fy.step) >= min_step
             and min(fx.uniqueness, fy.uniqueness) >= MIN_UNIQUENESS
             and min(fx.coverage, fy.coverage) >= MIN_COVERAGE
         ):
