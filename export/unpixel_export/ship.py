@@ -70,6 +70,15 @@ def keras_entry(path: Path, models_dir: Path, metrics: dict[str, Any]) -> ModelE
             "training_log": str(log_path.relative_to(models_dir)) if log else None,
         },
     }  # fmt: skip
+    tuned_path = models_dir / "training" / f"{path.stem}_ft.json"
+    if tuned_path.exists():
+        t = json.loads(tuned_path.read_text())["options"]
+        extra["produced_by"]["command"] += (
+            f" && unpixel train {task} --scale {scale} --init models/{path.name} "
+            f"--epochs {t['epochs']} --steps {t['steps']} --batch {t['batch']} "
+            f"--learning-rate {t['learning_rate']} --seed {t['seed']} (fine-tune)"
+        )
+        extra["produced_by"]["fine_tune_log"] = str(tuned_path.relative_to(models_dir))
     if task == "classifier":
         if "threshold" in metrics:
             extra["threshold"] = metrics["threshold"]
