@@ -38,6 +38,8 @@ corpus: $(VENV)/.all
 models: $(VENV)/.all
 	$(BIN)/unpixel train classifier --epochs 24 --steps 400 --batch 64
 	for s in 2 3 4; do $(BIN)/unpixel train restorer --scale $$s --epochs 40 --steps 400 --batch 32; done
+	$(BIN)/unpixel train restorer --scale 2 --init models/restorer_x2.keras --epochs 15 --steps 400 \
+		--batch 32 --learning-rate 1e-3 --seed 1 --workdir out/train/restorer_x2_ft
 	$(MAKE) reports
 
 ## Validation reports, the manifest and the model card from the trained models.
