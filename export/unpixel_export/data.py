@@ -28,7 +28,7 @@ from unpixel_export.synthetic import render_text, render_ui
 
 BLOCKS = tuple(range(2, 17))
 NEGATIVE_KINDS = ("photo", "jpeg", "blur", "text", "ui", "pattern")
-_NEGATIVE_WEIGHTS = (0.36, 0.24, 0.16, 0.1, 0.08, 0.06)
+_NEGATIVE_WEIGHTS = (0.30, 0.34, 0.14, 0.09, 0.07, 0.06)
 MIN_POSITIVE_DETAIL = 0.5
 """A positive tile's clean crop needs this mean absolute luma step (flat tiles show nothing)."""
 

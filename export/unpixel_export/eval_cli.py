@@ -9,20 +9,16 @@ from pathlib import Path
 import numpy as np
 
 from unpixel.errors import SourceError
-from unpixel.io import read_image, write_atomic
+from unpixel.io import list_images, read_image, write_atomic
 from unpixel.progress import progress
 from unpixel_export.corpus import load_manifest
 from unpixel_export.grid_eval import evaluate_grid, shrink
-
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
 
 
 def photo_paths(images: Path | None, corpus: Path, split: str) -> list[Path]:
     """The photos to evaluate on: a user's folder, or one split of the corpus manifest."""
     if images is not None:
-        if not images.is_dir():
-            raise SourceError(f"{images} is not a folder")
-        paths = sorted(p for p in images.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+        paths = list_images(images, recursive=True)
     else:
         if not corpus.is_file():
             raise SourceError(

@@ -6,9 +6,8 @@ import argparse
 from pathlib import Path
 
 from unpixel.errors import SourceError
+from unpixel.io import list_images
 from unpixel_export.corpus import load_manifest, split_of
-
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -34,9 +33,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def split_paths(images: Path | None, corpus: Path) -> tuple[list[Path], list[Path]]:
     """(train, validation) photo paths from a user folder or the corpus manifest."""
     if images is not None:
-        if not images.is_dir():
-            raise SourceError(f"{images} is not a folder")
-        files = sorted(p for p in images.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+        files = list_images(images, recursive=True)
         train = [p for p in files if split_of(str(p.relative_to(images))) == "train"]
         val = [p for p in files if split_of(str(p.relative_to(images))) == "validation"]
     else:

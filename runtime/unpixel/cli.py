@@ -11,7 +11,6 @@ from pathlib import Path
 from unpixel.errors import UnpixelError
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
 
 _PENDING = {
     "restore": ("restore images, folders and videos", "the runtime issue"),
@@ -26,7 +25,9 @@ def _expand_inputs(inputs: Sequence[str]) -> list[Path]:
     for item in inputs:
         p = Path(item)
         if p.is_dir():
-            paths += sorted(f for f in p.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES)
+            from unpixel.io import list_images
+
+            paths += list_images(p)
         else:
             paths.append(p)
     return paths

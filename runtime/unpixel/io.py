@@ -12,6 +12,18 @@ import numpy as np
 
 from unpixel.errors import SinkError, SourceError
 
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
+"""File extensions read as images when a folder is given."""
+
+
+def list_images(folder: str | os.PathLike[str], *, recursive: bool = False) -> list[Path]:
+    """Image files in a folder (by extension), sorted; recursive walks subfolders too."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise SourceError(f"{folder} is not a folder")
+    files = folder.rglob("*") if recursive else folder.iterdir()
+    return sorted(p for p in files if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+
 
 def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file and a rename.
