@@ -37,6 +37,9 @@ corpus: $(VENV)/.all
 ## Train every model from scratch on the corpus (about an hour on 2 cores; run in the background).
 models: $(VENV)/.all
 	$(BIN)/unpixel train classifier --epochs 24 --steps 400 --batch 64
+	$(BIN)/unpixel train classifier --init models/classifier.keras --epochs 10 --steps 400 \
+		--batch 64 --learning-rate 5e-4 --seed 1 --negative-mix jpeg-heavy \
+		--workdir out/train/classifier_ft
 	for s in 2 3 4; do $(BIN)/unpixel train restorer --scale $$s --epochs 40 --steps 400 --batch 32; done
 	$(BIN)/unpixel train restorer --scale 2 --init models/restorer_x2.keras --epochs 15 --steps 400 \
 		--batch 32 --learning-rate 1e-3 --seed 1 --workdir out/train/restorer_x2_ft

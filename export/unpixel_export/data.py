@@ -28,7 +28,11 @@ from unpixel_export.synthetic import render_text, render_ui
 
 BLOCKS = tuple(range(2, 17))
 NEGATIVE_KINDS = ("photo", "jpeg", "blur", "text", "ui", "pattern")
-_NEGATIVE_WEIGHTS = (0.30, 0.34, 0.14, 0.09, 0.07, 0.06)
+NEGATIVE_MIXES = {
+    "base": (0.36, 0.24, 0.16, 0.10, 0.08, 0.06),
+    "jpeg-heavy": (0.30, 0.34, 0.14, 0.09, 0.07, 0.06),
+}
+"""Shares of the negative kinds, in :data:`NEGATIVE_KINDS` order, per named mix."""
 MIN_POSITIVE_DETAIL = 0.5
 """A positive tile's clean crop needs this mean absolute luma step (flat tiles show nothing)."""
 
@@ -132,11 +136,15 @@ def negative_tile(rng: np.random.Generator, bank: PhotoBank, tile: int, kind: st
 
 
 def random_classifier_sample(
-    rng: np.random.Generator, bank: PhotoBank, tile: int
+    rng: np.random.Generator, bank: PhotoBank, tile: int, mix: str = "base"
 ) -> tuple[np.ndarray, float]:
-    """One training sample: (tile BGR uint8, label 1.0 pixelated / 0.0 clean), 50/50."""
+    """One training sample: (tile BGR uint8, label 1.0 pixelated / 0.0 clean), 50/50.
+
+    ``mix`` names the shares of the negative kinds (:data:`NEGATIVE_MIXES`).
+    """
     if rng.random() < 0.5:
-        kind = NEGATIVE_KINDS[int(rng.choice(len(NEGATIVE_KINDS), p=_NEGATIVE_WEIGHTS))]
+        weights = NEGATIVE_MIXES[mix]
+        kind = NEGATIVE_KINDS[int(rng.choice(len(NEGATIVE_KINDS), p=weights))]
         return negative_tile(rng, bank, tile, kind), 0.0
     block = int(rng.choice((2, 3))) if rng.random() < 0.2 else int(rng.integers(2, 17))
     quality = int(rng.integers(50, 96)) if rng.random() < 0.4 else None

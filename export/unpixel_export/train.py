@@ -46,6 +46,7 @@ class TrainOptions:
     validation_size: int = 2048
     resume: bool = False
     init: Path | None = None  # start from these weights (fine-tuning), with a fresh schedule
+    negative_mix: str = "base"  # classifier: shares of the clean kinds (data.NEGATIVE_MIXES)
 
 
 Sampler = Callable[[np.random.Generator, PhotoBank, int], tuple[np.ndarray, np.ndarray]]
@@ -53,7 +54,8 @@ Sampler = Callable[[np.random.Generator, PhotoBank, int], tuple[np.ndarray, np.n
 
 def _classifier_batch(opts: TrainOptions) -> Sampler:
     def make(rng: np.random.Generator, bank: PhotoBank, n: int) -> tuple[np.ndarray, np.ndarray]:
-        samples = [random_classifier_sample(rng, bank, opts.tile) for _ in range(n)]
+        samples = [random_classifier_sample(rng, bank, opts.tile, opts.negative_mix)
+                   for _ in range(n)]  # fmt: skip
         x = to_model_input(np.stack([s[0] for s in samples]))
         y = np.array([[s[1]] for s in samples], np.float32)
         return x, y

@@ -28,6 +28,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--validation-size", type=int, default=2048)
     p.add_argument("--resume", action="store_true", help="continue from workdir/last.keras")
     p.add_argument("--init", type=Path, help="start from this .keras model (fine-tune)")
+    p.add_argument("--negative-mix", choices=("base", "jpeg-heavy"), default="base",
+                   help="classifier: shares of the clean tile kinds")  # fmt: skip
 
 
 def split_paths(images: Path | None, corpus: Path) -> tuple[list[Path], list[Path]]:
@@ -62,6 +64,7 @@ def run_train(args: argparse.Namespace) -> int:
         epochs=args.epochs, steps=args.steps, batch=args.batch,
         learning_rate=args.learning_rate, seed=args.seed,
         validation_size=args.validation_size, resume=args.resume, init=args.init,
+        negative_mix=args.negative_mix,
     )  # fmt: skip
     train_paths, val_paths = split_paths(args.images, args.corpus)
     log = train(opts, train_paths, val_paths)
