@@ -13,10 +13,9 @@ folded profile, in both directions, has one residue standing far above the other
 
 Steps below a noise floor (JPEG ringing, sensor noise) are shrunk away first. A grid whose
 border steps lie mostly on JPEG's 8x8 block lines in either direction (image coordinates)
-needs far stronger
-evidence and visible steps, because a strongly compressed smooth photo is a mosaic of flat
-8x8 cells there.
-Thresholds were tuned on the corpus *train* split only (``unpixel eval --task grid``).
+needs far stronger evidence and visible steps, because a strongly compressed smooth photo is
+a mosaic of flat 8x8 cells there. Thresholds were tuned on the corpus *train* split only
+(``unpixel eval --task grid``).
 """
 
 from __future__ import annotations
@@ -134,7 +133,7 @@ def estimate_grid(
 
     Returns:
         A :class:`Grid` with block size in 2..16, or None when no block size fits, the
-        area is flat, or it is too small to hold three cells of a candidate size.
+        area is flat, or it is too small to hold six cells of a candidate size.
 
     Raises:
         ValueError: a non-uint8, empty or wrongly shaped array, or a region outside it.

@@ -33,7 +33,7 @@ def test_flat_image_has_no_grid():
     assert up.estimate_grid(np.full((64, 64, 3), 128, np.uint8)) is None
 
 
-def test_too_small_for_three_cells_gives_none(astronaut):
+def test_too_small_for_six_cells_gives_none(astronaut):
     assert up.estimate_grid(up.pixelate(astronaut[:5, :5], 2)) is None
 
 
