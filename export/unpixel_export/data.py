@@ -58,6 +58,10 @@ class PhotoBank:
             raise ValueError("no photos to draw from")
         return cls(images)
 
+    def full_scale(self) -> list[np.ndarray]:
+        """The photos at the larger of the two scales, one per photo, in loading order."""
+        return self.images[::2]
+
     def crop(self, rng: np.random.Generator, h: int, w: int) -> np.ndarray:
         """A random crop of a random photo (photos smaller than the crop are skipped)."""
         for _ in range(100):

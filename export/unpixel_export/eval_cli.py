@@ -62,7 +62,7 @@ def _detect(args: argparse.Namespace, paths: list[Path]) -> tuple[str, dict[str,
         note = (f"threshold calibrated on clean tiles of the corpus train split "
                 f"for tile FPR <= {args.target_fpr:.2%}")  # fmt: skip
     bank = PhotoBank.from_paths(paths)
-    photos = load_photos(paths)
+    photos = bank.full_scale()  # the same arrays load_photos would read again
     report = evaluate_detection(predict, photos, bank, tile, threshold, n=args.tiles,
                                 seed=args.seed)  # fmt: skip
     head = (f"Tile classifier {args.classifier} ({tile} px tiles), {args.tiles} tiles per case, "

@@ -99,12 +99,6 @@ def _pending(name: str, owner: str) -> Callable[[argparse.Namespace], int]:
     return run
 
 
-def _export_side(module: str):
-    import importlib
-
-    return importlib.import_module(module)
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     from unpixel import __version__
@@ -144,7 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_eval)
 
     p = sub.add_parser("train", help="train the classifier or a restorer (export extra)")
-    _export_side("unpixel_export.train_cli").add_arguments(p)
+    from unpixel_export import train_cli  # argument definitions only; no TensorFlow
+
+    train_cli.add_arguments(p)
     p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("data", help="gather the photo corpus from packages (export extra)")
