@@ -47,7 +47,7 @@ models: $(VENV)/.all
 
 ## Validation reports, the manifest and the model card from the trained models.
 reports: $(VENV)/.all
-	$(BIN)/unpixel eval --task detect --json reports/detect_validation.json --markdown reports/detect_validation.md
+	$(BIN)/unpixel eval --task detect --recalibrate --json reports/detect_validation.json --markdown reports/detect_validation.md
 	$(BIN)/unpixel eval --task restore --json reports/restore_validation.json --markdown reports/restore_validation.md
 	$(BIN)/unpixel eval --task grid --trials 4 --json reports/grid_validation.json --markdown reports/grid_validation.md
 	$(BIN)/python -m unpixel_export.ship

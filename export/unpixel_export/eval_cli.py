@@ -52,7 +52,7 @@ def _detect(args: argparse.Namespace, paths: list[Path]) -> tuple[str, dict[str,
     predict = classifier_predict(model)
     threshold = args.threshold
     note = f"given threshold {threshold}"
-    if threshold is None:
+    if threshold is None and not getattr(args, "recalibrate", False):
         threshold = shipped_threshold(args.classifier)
         note = "threshold from models/manifest.json (calibrated on train photos when shipped)"
     if threshold is None:
@@ -60,7 +60,7 @@ def _detect(args: argparse.Namespace, paths: list[Path]) -> tuple[str, dict[str,
         calib = PhotoBank.from_paths(train_paths)
         threshold = calibrate_threshold(predict, calib, tile, args.target_fpr)
         note = (f"threshold calibrated on clean tiles of the corpus train split "
-                f"for tile FPR <= {args.target_fpr:.2%}")  # fmt: skip
+                f"for tile FPR <= {args.target_fpr:.2%} on each clean kind")  # fmt: skip
     bank = PhotoBank.from_paths(paths)
     photos = bank.full_scale()  # the same arrays load_photos would read again
     report = evaluate_detection(predict, photos, bank, tile, threshold, n=args.tiles,
@@ -103,7 +103,24 @@ def _restore(args: argparse.Namespace, paths: list[Path]) -> tuple[str, dict[str
     return head + "\n\n" + report.to_markdown(), report.to_dict()
 
 
-TASKS = {"grid": _grid, "detect": _detect, "restore": _restore}
+def _parity(args: argparse.Namespace, paths: list[Path]) -> tuple[str, dict[str, object]]:
+    from unpixel.manifest import load_manifest as load_models
+    from unpixel_export.data import PhotoBank
+    from unpixel_export.parity import evaluate_parity
+
+    root = args.restorers
+    entries = load_models(root / "manifest.json")
+    threshold = args.threshold or shipped_threshold(root / "classifier.keras") or 0.5
+    report = evaluate_parity(entries, root, PhotoBank.from_paths(paths), threshold,
+                             tiles_per_case=args.tiles, seed=args.seed)  # fmt: skip
+    head = (f"Parity of every format in {root / 'manifest.json'} with Keras float; "
+            f"{args.tiles} tiles per detection case, seed {args.seed}; max abs on classifier "
+            "tiles and on 32 LR crops (40 px); PSNR by the restoration protocol (cascades "
+            "for b = 6, 8).")  # fmt: skip
+    return head + "\n\n" + report.to_markdown(), report.to_dict()
+
+
+TASKS = {"grid": _grid, "detect": _detect, "restore": _restore, "parity": _parity}
 
 
 def run_eval(args: argparse.Namespace) -> int:

@@ -16,7 +16,6 @@ _PENDING = {
     "restore": ("restore images, folders and videos", "the runtime issue"),
     "live": ("clean a live camera feed in real time", "the live camera issue"),
     "bench": ("latency, memory and FPS tables", "the benchmarks issue"),
-    "export": ("export models to TFLite and ONNX (export extra)", "the export issue"),
 }
 
 
@@ -71,6 +70,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return run_train(args)
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    from unpixel_export.export_cli import run_export
+
+    return run_export(args)
+
+
 def _cmd_data(args: argparse.Namespace) -> int:
     from unpixel_export.corpus import gather, write_manifest
 
@@ -120,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
         q.set_defaults(func=_pending(name, owner))
 
     p = sub.add_parser("eval", help="quality report on a folder of clean photos")
-    p.add_argument("--task", choices=("detect", "restore", "grid"), default="detect",
+    p.add_argument("--task", choices=("detect", "restore", "grid", "parity"), default="detect",
                    help="what to evaluate (default: detect)")  # fmt: skip
     p.add_argument("--images", type=Path, help="folder of clean photos (default: corpus)")
     p.add_argument("--corpus", type=Path, default=Path("data/corpus.json"),
@@ -131,8 +136,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tiles", type=int, default=200, help="detect: tiles per case")
     p.add_argument("--classifier", type=Path, default=Path("models/classifier.keras"))
     p.add_argument("--threshold", type=float, help="detect: default calibrated on train photos")
-    p.add_argument("--target-fpr", type=float, default=0.005, help="detect: calibration target")
-    p.add_argument("--restorers", type=Path, default=Path("models"), help="restore: folder")
+    p.add_argument("--target-fpr", type=float, default=0.005,
+                   help="detect: calibration target, per clean tile kind")  # fmt: skip
+    p.add_argument("--recalibrate", action="store_true",
+                   help="detect: calibrate on train photos, ignore the manifest")  # fmt: skip
+    p.add_argument("--restorers", type=Path, default=Path("models"),
+                   help="restore, parity: the models folder")  # fmt: skip
     p.add_argument("--json", type=Path, metavar="FILE", help="also write the report as JSON")
     p.add_argument("--markdown", type=Path, metavar="FILE", help="also write it as Markdown")
     p.set_defaults(func=_cmd_eval)
@@ -142,6 +151,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     train_cli.add_arguments(p)
     p.set_defaults(func=_cmd_train)
+
+    p = sub.add_parser("export", help="export models to TFLite and ONNX (export extra)")
+    from unpixel_export import export_cli  # argument definitions only; no TensorFlow
+
+    export_cli.add_arguments(p)
+    p.set_defaults(func=_cmd_export)
 
     p = sub.add_parser("data", help="gather the photo corpus from packages (export extra)")
     p.add_argument("--output", type=Path, default=Path("data/corpus.json"))
@@ -163,6 +178,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UnpixelError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAIL
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -1,0 +1,55 @@
+"""Keras -> TFLite (LiteRT): fp32, fp16 weights, or full-integer int8 with uint8 I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+
+Representative = Callable[[], Iterable[np.ndarray]]
+"""A function yielding float32 model inputs (1, H, W, 3), RGB in [0, 1], for calibration."""
+
+
+def signature(model: Any) -> Any:
+    """The export signature: batch dynamic; spatial dims dynamic where the model's are."""
+    import tensorflow as tf
+
+    shape = [None, *model.input_shape[1:]]
+    return tf.TensorSpec(shape, tf.float32, name=model.inputs[0].name)
+
+
+def concrete_function(model: Any) -> Any:
+    """The model's inference-mode forward pass as a TF concrete function."""
+    import tensorflow as tf
+
+    forward = tf.function(lambda x: model(x, training=False))
+    return forward.get_concrete_function(signature(model))
+
+
+def keras2tflite(model: Any, precision: str, representative: Representative | None = None) -> bytes:
+    """Convert a Keras model to a .tflite flatbuffer.
+
+    ``precision``: "fp32"; "fp16" (weights stored as float16); "int8" (full integer, builtin
+    int8 ops only, uint8 input and output; needs ``representative``).
+    """
+    import tensorflow as tf
+
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([concrete_function(model)])
+    if precision == "fp16":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        converter.target_spec.supported_types = [tf.float16]
+    elif precision == "int8":
+        if representative is None:
+            raise ValueError("int8 export needs representative data")
+        samples = list(representative())
+        if not samples:
+            raise ValueError("the representative set is empty: int8 export needs samples")
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        converter.representative_dataset = lambda: ([s] for s in samples)
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        converter.inference_input_type = tf.uint8
+        converter.inference_output_type = tf.uint8
+    elif precision != "fp32":
+        raise ValueError(f"TFLite precision must be fp32, fp16 or int8, got {precision!r}")
+    return bytes(converter.convert())

@@ -1,0 +1,112 @@
+"""The engine interface: one model file, uint8 RGB pixels in, float32 out.
+
+An engine hides its backend's dtype and quantisation: :meth:`Engine.run` takes pixels as
+uint8 RGB (N, H, W, 3) and returns the model's output as float32, dequantised.
+"""
+
+from __future__ import annotations
+
+import warnings
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from unpixel.errors import ModelError
+
+PIXEL_SCALE = 1.0 / 255.0
+"""The models' input normalisation: RGB float = uint8 / 255."""
+
+
+@dataclass(frozen=True)
+class TensorInfo:
+    """A model input or output: shape (-1 where dynamic), dtype and quantisation."""
+
+    name: str
+    shape: tuple[int, ...]
+    dtype: np.dtype
+    scale: float = 0.0  # 0.0: not quantised
+    zero_point: int = 0
+
+    @property
+    def quantised(self) -> bool:
+        """True for an integer tensor with a scale."""
+        return self.scale > 0.0 and np.issubdtype(self.dtype, np.integer)
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON form, as the manifest records it."""
+        return {"name": self.name, "shape": list(self.shape), "dtype": np.dtype(self.dtype).name,
+                "scale": self.scale, "zero_point": self.zero_point}  # fmt: skip
+
+
+class Engine(ABC):
+    """A loaded model on one backend. Use as a context manager or call :meth:`close`."""
+
+    backend: str
+    accelerator: str  # what actually runs it: "xnnpack", "cpu", "gpu", "cuda", a delegate path
+    input: TensorInfo
+    output: TensorInfo
+
+    @abstractmethod
+    def _invoke(self, x: np.ndarray) -> np.ndarray:
+        """Run on an array already in the input's dtype; return the raw output."""
+
+    def run(self, pixels: np.ndarray) -> np.ndarray:
+        """uint8 RGB pixels (N, H, W, 3) -> the output as float32 (dequantised)."""
+        if pixels.dtype != np.uint8 or pixels.ndim != 4 or pixels.shape[-1] != 3:
+            raise ValueError(
+                f"engine input must be uint8 (N, H, W, 3), got {pixels.dtype} {pixels.shape}"
+            )
+        return self.dequantise(self._invoke(self.quantise(pixels)))
+
+    def quantise(self, pixels: np.ndarray) -> np.ndarray:
+        """uint8 pixels -> the model's input dtype (a no-op for uint8 input at scale 1/255)."""
+        info = self.input
+        if not info.quantised:
+            return pixels.astype(np.float32) * np.float32(PIXEL_SCALE)
+        if (info.dtype == np.uint8 and info.zero_point == 0
+                and abs(info.scale - PIXEL_SCALE) < 1e-9):  # fmt: skip
+            return pixels
+        q = np.rint(pixels.astype(np.float32) * np.float32(PIXEL_SCALE / info.scale))
+        bounds = np.iinfo(info.dtype)
+        return np.clip(q + info.zero_point, bounds.min, bounds.max).astype(info.dtype)
+
+    def dequantise(self, raw: np.ndarray) -> np.ndarray:
+        """The raw output -> float32."""
+        info = self.output
+        if not info.quantised:
+            return raw.astype(np.float32, copy=False)
+        return (raw.astype(np.float32) - np.float32(info.zero_point)) * np.float32(info.scale)
+
+    def close(self) -> None:  # noqa: B027 - engines without resources need not override
+        """Release the backend's resources."""
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def check_model_file(path: Path, magic: bytes | None, offset: int = 0) -> Path:
+    """Fail with :class:`ModelError` before a backend sees a missing, empty or foreign file."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelError(f"no model file at {path}")
+    size = path.stat().st_size
+    if size < 16:
+        raise ModelError(f"model file {path} is truncated ({size} bytes)")
+    if magic is not None:
+        with path.open("rb") as f:
+            head = f.read(offset + len(magic))
+        if head[offset:] != magic:
+            raise ModelError(f"{path} is not a {magic.decode()} model file (wrong header)")
+    return path
+
+
+def fallback(message: str, strict: bool) -> None:
+    """An accelerator is missing: raise in strict mode, otherwise warn and go on on CPU."""
+    if strict:
+        raise ModelError(message)
+    warnings.warn(message + "; falling back to CPU", RuntimeWarning, stacklevel=3)
