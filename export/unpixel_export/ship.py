@@ -119,6 +119,47 @@ def write_manifest(entries: list[ModelEntry], models_dir: Path) -> None:
     write_atomic(path, (json.dumps(doc, indent=1) + "\n").encode())
 
 
+def attach_parity(models_dir: Path, reports: Path) -> None:
+    """Copy each exported artifact's parity figures (reports/parity_validation.json) into its
+    manifest entry, under "parity".
+    """
+    path, report = models_dir / "manifest.json", reports / "parity_validation.json"
+    if not (path.exists() and report.exists()):
+        return
+    doc, parity = json.loads(path.read_text()), json.loads(report.read_text())
+    for m in doc["models"]:
+        if m["format"] == "keras":
+            continue
+        key = f"{m['name']} {m['format']}"
+        entry: dict[str, Any] = {"split": "validation", "report": "reports/parity_validation.md"}
+        if key in parity["max_abs"]:
+            entry["max_abs_vs_keras"] = parity["max_abs"][key]
+        if m["task"] == "classifier" and m["format"] in parity["detection"]:
+            det = parity["detection"][m["format"]]
+            entry.update(f1=det.get("f1"), fpr=det.get("fpr"))
+        if m["task"] == "restorer" and m["format"] in parity["psnr"]:
+            entry["psnr_cascade_by_block"] = parity["psnr"][m["format"]]
+        m["parity"] = entry
+    write_atomic(path, (json.dumps(doc, indent=1) + "\n").encode())
+
+
+def _artifacts(models_dir: Path) -> str:
+    path = models_dir / "manifest.json"
+    if not path.exists():
+        return "(no manifest)"
+    rows = ["| file | format | input | output | size |", "|---|---|---|---|---:|"]
+    for m in json.loads(path.read_text())["models"]:
+        if m["format"] == "keras":
+            continue
+        io = []
+        for t in (m["inputs"][0], m["outputs"][0]):
+            q = f", scale {t['scale']:.6g}, zero point {t['zero_point']}" if t.get("scale") else ""
+            io.append(f"{t['dtype']} {t['shape']}{q}")
+        rows.append(f"| {m['file']} | {m['format']} | {io[0]} | {io[1]} | "
+                    f"{m['bytes'] / 1024:.0f} KiB |")  # fmt: skip
+    return "\n".join(rows)
+
+
 def _read(path: Path) -> str:
     return path.read_text().strip() if path.exists() else f"(not measured yet: {path} missing)"
 
@@ -134,7 +175,7 @@ def _metrics(reports: Path, task: str) -> dict[str, Any]:
     return {"split": "validation", "psnr": doc["psnr"], "ssim": doc["ssim"]}
 
 
-def model_card(entries: list[ModelEntry], reports: Path) -> str:
+def model_card(entries: list[ModelEntry], reports: Path, models_dir: Path = Path("models")) -> str:
     """The model card, from the manifest entries and the validation reports."""
     rows = []
     for e in entries:
@@ -200,6 +241,17 @@ reports/restore_validation.md`.
 
 {_read(reports / "restore_validation.md")}
 
+## Exported formats and parity with Keras (validation split)
+
+Reproduce: `unpixel export` (all formats of the format table; int8 calibrated on the train
+split: 256 classifier tiles / 64 LR crops plus one full-range ramp, so uint8 inputs read raw
+pixels), then `unpixel eval --task parity --json reports/parity_validation.json --markdown
+reports/parity_validation.md`.
+
+{_artifacts(models_dir)}
+
+{_read(reports / "parity_validation.md")}
+
 ## Grid estimation (classical, validation split)
 
 Reproduce: `unpixel eval --task grid --trials 4 --json reports/grid_validation.json --markdown
@@ -217,7 +269,8 @@ def main(models_dir: Path = Path("models"), reports: Path = Path("reports")) -> 
         task = "detect" if path.stem == "classifier" else "restore"
         entries.append(keras_entry(path, models_dir, _metrics(reports, task)))
     write_manifest(entries, models_dir)
-    write_atomic(models_dir / "MODEL_CARD.md", model_card(entries, reports).encode())
+    attach_parity(models_dir, reports)
+    write_atomic(models_dir / "MODEL_CARD.md", model_card(entries, reports, models_dir).encode())
     print(f"registered {len(entries)} models in {models_dir / 'manifest.json'}")
 
 

@@ -7,6 +7,9 @@ The flat namespace most code needs::
     mosaic = up.pixelate(image, 8, phase=(3, 5))
     grid = up.estimate_grid(mosaic)          # Grid(block=8, phase=(3, 5), confidence=...)
 
+    with up.Pipeline.create() as pipe:       # shipped int8 LiteRT models, 2 threads
+        result = pipe.process(frame)         # result.image, result.detection, result.timings
+
 Heavy parts (interpreters, video) are imported lazily; TensorFlow never is.
 """
 
@@ -23,13 +26,22 @@ from unpixel.errors import (
 )
 from unpixel.grid import Grid, estimate_grid
 from unpixel.io import read_image, write_image
+from unpixel.options import PipelineOptions, RunningMode
+from unpixel.pipeline import Pipeline
+from unpixel.results import Detection, Region, Result
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Detection",
     "Grid",
     "MissingExtraError",
     "ModelError",
+    "Pipeline",
+    "PipelineOptions",
+    "Region",
+    "Result",
+    "RunningMode",
     "SinkError",
     "SourceError",
     "UnpixelError",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -13,49 +12,21 @@ from unpixel.errors import UnpixelError
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
 _PENDING = {
-    "restore": ("restore images, folders and videos", "the runtime issue"),
     "live": ("clean a live camera feed in real time", "the live camera issue"),
     "bench": ("latency, memory and FPS tables", "the benchmarks issue"),
 }
 
 
-def _expand_inputs(inputs: Sequence[str]) -> list[Path]:
-    paths: list[Path] = []
-    for item in inputs:
-        p = Path(item)
-        if p.is_dir():
-            from unpixel.io import list_images
-
-            paths += list_images(p)
-        else:
-            paths.append(p)
-    return paths
-
-
 def _cmd_detect(args: argparse.Namespace) -> int:
-    from unpixel.grid import estimate_grid
-    from unpixel.io import read_image
+    from unpixel.cli_run import run_detect
 
-    results, failed = [], 0
-    for path in _expand_inputs(args.inputs):
-        try:
-            grid = estimate_grid(read_image(path))
-        except UnpixelError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            failed += 1
-            continue
-        row = {"input": str(path), "pixelated": grid is not None,
-               "block": grid.block if grid else None,
-               "phase": list(grid.phase) if grid else None,
-               "confidence": grid.confidence if grid else 0.0}  # fmt: skip
-        results.append(row)
-        if not args.json:
-            verdict = (f"pixelated  block {grid.block}  phase {grid.phase}  "
-                       f"confidence {grid.confidence:.2f}") if grid else "clean"  # fmt: skip
-            print(f"{path}: {verdict}")
-    if args.json:
-        print(json.dumps(results, indent=1))
-    return EXIT_FAIL if failed else EXIT_OK
+    return run_detect(args)
+
+
+def _cmd_restore(args: argparse.Namespace) -> int:
+    from unpixel.cli_run import run_restore
+
+    return run_restore(args)
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
@@ -114,10 +85,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"unpixel {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
+    from unpixel.cli_run import add_model_arguments
+
     p = sub.add_parser("detect", help="is it pixelated? score, block size, phase")
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders")
-    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="images, videos or folders")
+    add_model_arguments(p)
     p.set_defaults(func=_cmd_detect)
+
+    p = sub.add_parser("restore", help="remove pixelation from images, folders and videos")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="images, videos or folders")
+    p.add_argument("-o", "--output", required=True, help="output folder (same file names)")
+    add_model_arguments(p)
+    p.set_defaults(func=_cmd_restore)
 
     for name, (text, owner) in _PENDING.items():
         q = sub.add_parser(name, help=f"{text} (not built yet)")

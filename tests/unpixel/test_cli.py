@@ -78,3 +78,31 @@ def test_flat_namespace():
         assert hasattr(up, name)
     assert issubclass(up.ModelError, up.UnpixelError)
     assert np.__version__ >= "2"
+
+
+def test_restore_images_and_video(tmp_path, astronaut, capsys):
+    src = tmp_path / "in"
+    src.mkdir()
+    mosaic = up.pixelate(astronaut, 4, phase=(1, 1))
+    cv2.imwrite(str(src / "a.png"), mosaic)
+    writer = cv2.VideoWriter(str(src / "v.avi"), cv2.VideoWriter_fourcc(*"MJPG"), 12.0, (256, 256))
+    for i in range(6):
+        writer.write(np.ascontiguousarray(mosaic[i * 8 : i * 8 + 256, :256]))
+    writer.release()
+    assert main(["restore", str(src), "-o", str(tmp_path / "out"), "--json"]) == 0
+    rows = {r["input"].split("/")[-1]: r for r in json.loads(capsys.readouterr().out)}
+    restored = cv2.imread(str(tmp_path / "out" / "a.png"))
+    assert up.metrics.psnr(astronaut, restored) > up.metrics.psnr(astronaut, mosaic) + 1
+    assert rows["a.png"]["block"] == 4
+    cap = cv2.VideoCapture(str(tmp_path / "out" / "v.avi"))
+    assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 6 == rows["v.avi"]["frames"]
+    assert cap.get(cv2.CAP_PROP_FPS) == 12.0
+    assert not list((tmp_path / "out").glob(".*"))
+
+
+def test_restore_truncated_video_leaves_no_output(tmp_path, capsys):
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 40)
+    assert main(["restore", str(bad), "-o", str(tmp_path / "out")]) == 1
+    assert "not a readable video" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())

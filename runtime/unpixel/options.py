@@ -1,0 +1,89 @@
+"""Pipeline options (a frozen dataclass, validated on construction) and running modes."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from unpixel.formats import format_for
+
+
+class RunningMode(enum.Enum):
+    """How frames arrive (in the spirit of MediaPipe Tasks)."""
+
+    IMAGE = "image"
+    """Independent images: :meth:`Pipeline.process`."""
+    VIDEO = "video"
+    """Frames of one video in order: :meth:`Pipeline.process_for_video` may reuse the
+    previous frame's detection while the mosaic grid still explains the frame."""
+    LIVE_STREAM = "live_stream"
+    """A live feed: :meth:`Pipeline.process_async` hands results to ``result_callback`` and
+    drops frames that arrive while the previous one is still being processed."""
+
+
+def default_models_dir() -> Path:
+    """The shipped models: ``unpixel/models`` inside the package (a link to ``models/`` in
+    a source checkout, a copy in a wheel).
+    """
+    return Path(__file__).resolve().parent / "models"
+
+
+@dataclass(frozen=True)
+class PipelineOptions:
+    """What a :class:`~unpixel.pipeline.Pipeline` runs and how.
+
+    Attributes:
+        backend: "litert" or "onnx" (the ``onnx`` extra).
+        precision: "fp32", "fp16" (LiteRT) or "int8".
+        num_threads: CPU threads for each model (always passed to the backend).
+        delegate: "cpu" (XNNPACK on LiteRT), "gpu" (LiteRT GPU delegate / ONNX Runtime
+            CUDA or TensorRT), or a path to an external LiteRT delegate library.
+        strict: raise instead of warning and falling back to CPU when the delegate is missing.
+        models_dir: a folder with ``manifest.json`` (sha256 checked); default: shipped models.
+        classifier: a classifier file to use instead of the manifest's (not hash-checked).
+        restorers: scale -> restorer file, instead of the manifest's.
+        threshold: tile score threshold; default: the one shipped with the classifier.
+        running_mode: IMAGE, VIDEO or LIVE_STREAM.
+        result_callback: LIVE_STREAM only: called as ``callback(result, frame, timestamp_ms)``.
+        restore_tile: restorer tile size in low-resolution pixels (plus a halo each side).
+
+    """
+
+    backend: str = "litert"
+    precision: str = "int8"
+    num_threads: int = 2
+    delegate: str = "cpu"
+    strict: bool = False
+    models_dir: Path | None = None
+    classifier: Path | None = None
+    restorers: dict[int, Path] = field(default_factory=dict)
+    threshold: float | None = None
+    running_mode: RunningMode = RunningMode.IMAGE
+    result_callback: Callable[..., Any] | None = None
+    restore_tile: int = 64
+
+    def __post_init__(self) -> None:
+        format_for(self.backend, self.precision)  # ValueError names the choices
+        if isinstance(self.num_threads, bool) or not isinstance(self.num_threads, int):
+            raise ValueError(f"num_threads must be an int, got {self.num_threads!r}")
+        if self.num_threads < 1:
+            raise ValueError(f"num_threads must be >= 1, got {self.num_threads}")
+        if not isinstance(self.delegate, str) or not self.delegate:
+            raise ValueError("delegate must be 'cpu', 'gpu' or a path to a delegate library")
+        if self.threshold is not None and not 0.0 < self.threshold < 1.0:
+            raise ValueError(f"threshold must be in (0, 1), got {self.threshold}")
+        if not isinstance(self.running_mode, RunningMode):
+            raise ValueError(f"running_mode must be a RunningMode, got {self.running_mode!r}")
+        live = self.running_mode is RunningMode.LIVE_STREAM
+        if live and self.result_callback is None:
+            raise ValueError("LIVE_STREAM mode needs a result_callback")
+        if not live and self.result_callback is not None:
+            raise ValueError("result_callback is only used in LIVE_STREAM mode")
+        if not 16 <= self.restore_tile <= 512:
+            raise ValueError(f"restore_tile must be 16..512, got {self.restore_tile}")
+        for scale in self.restorers:
+            if scale not in (2, 3, 4):
+                raise ValueError(f"restorer scales are 2, 3 or 4, got {scale}")

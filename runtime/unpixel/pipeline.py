@@ -1,0 +1,254 @@
+"""The classify-then-restore pipeline.
+
+frame -> native-resolution tiles -> batched classification -> flagged regions -> grid per
+region -> mosaic cells -> LR read off the cells -> restorer (tiles with a halo) -> pasted
+into the mosaic cells only. Every other pixel comes out bit-for-bit unchanged.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import replace
+from typing import Any
+
+import cv2
+import numpy as np
+
+from unpixel._image import check_image
+from unpixel.cells import mosaic_cells
+from unpixel.classifier import Classifier
+from unpixel.degrade import block_edges, cell_means
+from unpixel.engines import open_engine
+from unpixel.grid import Grid, estimate_grid
+from unpixel.options import PipelineOptions, RunningMode
+from unpixel.restorer import Restorer
+from unpixel.results import Detection, Region, Result
+from unpixel.tiles import flagged_regions
+from unpixel.zoo import resolve
+
+MIN_FRAME = 32
+REUSE_SHARE = 0.9
+"""VIDEO mode reuses the previous detection while this share of its mosaic cells is still flat."""
+
+
+def as_bgr(frame: Any) -> np.ndarray:
+    """Validate a frame; grayscale and BGRA are converted to BGR (documented behaviour)."""
+    frame = check_image(frame, "frame", min_size=MIN_FRAME)
+    if frame.ndim == 2 or frame.shape[2] == 1:
+        return cv2.cvtColor(frame.reshape(frame.shape[:2]), cv2.COLOR_GRAY2BGR)
+    if frame.shape[2] == 4:
+        return cv2.cvtColor(frame, cv2.COLOR_BGRA2BGR)
+    return frame
+
+
+def cell_area(box: tuple[int, int, int, int], grid: Grid, shape: tuple[int, ...]) -> tuple:
+    """The box grown to whole cells of ``grid`` (clipped to the frame): (y0, y1, x0, x1)."""
+    x, y, w, h = box
+    b, (py, px) = grid.block, grid.phase
+    y0 = max(0, py + (y - py) // b * b)
+    x0 = max(0, px + (x - px) // b * b)
+    y1 = min(shape[0], py + -(-(y + h - py) // b) * b)
+    x1 = min(shape[1], px + -(-(x + w - px) // b) * b)
+    return y0, y1, x0, x1
+
+
+class Pipeline:
+    """Detect and remove pixelation. Create with :meth:`create`; close or use ``with``."""
+
+    def __init__(self, options: PipelineOptions, classifier: Classifier,
+                 restorer: Restorer) -> None:  # fmt: skip
+        self.options = options
+        self.classifier = classifier
+        self.restorer = restorer
+        self._previous: tuple[Detection, np.ndarray] | None = None
+        self._last_ts: int | None = None
+        self._busy = threading.Lock()
+        self._worker: threading.Thread | None = None
+        self.dropped = 0
+        """LIVE_STREAM: frames dropped because the previous one was still being processed."""
+
+    @classmethod
+    def create(cls, options: PipelineOptions | None = None) -> Pipeline:
+        """Load the models ``options`` name (default: the shipped int8 LiteRT models)."""
+        options = options or PipelineOptions()
+        files = resolve(options)
+        kw = {"num_threads": options.num_threads, "delegate": options.delegate,
+              "strict": options.strict}  # fmt: skip
+        classifier = Classifier(open_engine(files.classifier, files.format, **kw),
+                                files.threshold)  # fmt: skip
+        engines = {s: open_engine(p, files.format, **kw) for s, p in files.restorers.items()}
+        return cls(options, classifier, Restorer(engines, tile=options.restore_tile))
+
+    # -- detection -------------------------------------------------------------------------
+
+    def _mask_region(self, frame: np.ndarray, region: Region, mask: np.ndarray) -> int:
+        """Mark the region's mosaic cells in ``mask``; return how many cells."""
+        assert region.grid is not None
+        grid = region.grid
+        y0, y1, x0, x1 = cell_area(region.box, grid, frame.shape)
+        phase = ((grid.phase[0] - y0) % grid.block, (grid.phase[1] - x0) % grid.block)
+        cells = mosaic_cells(frame[y0:y1, x0:x1], grid.block, phase)
+        ly = np.diff(block_edges(y1 - y0, grid.block, phase[0]))
+        lx = np.diff(block_edges(x1 - x0, grid.block, phase[1]))
+        mask[y0:y1, x0:x1] |= np.repeat(np.repeat(cells, ly, axis=0), lx, axis=1)
+        return int(cells.sum())
+
+    def _detect(self, frame: np.ndarray, timings: dict[str, float]) -> Detection:
+        t0 = time.perf_counter()
+        rgb = frame[:, :, ::-1]
+        scores = self.classifier.scores(rgb)
+        t1 = time.perf_counter()
+        h, w = frame.shape[:2]
+        flags = scores >= self.classifier.threshold
+        tile = self.classifier.tile
+        boxes = flagged_regions(flags, h, w, tile)
+        regions = []
+        grid_of = scores.reshape(-1)  # same order as flags
+        for box in boxes:
+            grid = estimate_grid(frame, region=box)
+            inside = _tiles_in(box, h, w, tile)
+            regions.append(Region(box, float(grid_of[inside].max()), grid))
+        t2 = time.perf_counter()
+        mask = np.zeros((h, w), bool)
+        sizes = []
+        for region in regions:
+            sizes.append(self._mask_region(frame, region, mask) if region.grid else 0)
+        resolved = [r for r, n in zip(regions, sizes, strict=True) if r.grid and n > 0]
+        best = max(resolved, key=lambda r: r.box[2] * r.box[3], default=None)
+        t3 = time.perf_counter()
+        timings.update(classify=(t1 - t0) * 1e3, grid=(t2 - t1) * 1e3, cells=(t3 - t2) * 1e3)
+        return Detection(pixelated=best is not None, score=float(scores.max()),
+                         grid=best.grid if best else None, mask=mask,
+                         regions=tuple(regions))  # fmt: skip
+
+    def detect(self, frame: np.ndarray) -> Detection:
+        """Is ``frame`` (HxWx3 BGR uint8, >= 32x32) pixelated, and where."""
+        return self._detect(as_bgr(frame), {})
+
+    # -- restoration -----------------------------------------------------------------------
+
+    def _restore(self, frame: np.ndarray, det: Detection) -> np.ndarray:
+        out = frame.copy()
+        for region in det.regions:
+            grid = region.grid
+            if grid is None:
+                continue
+            y0, y1, x0, x1 = cell_area(region.box, grid, frame.shape)
+            where = det.mask[y0:y1, x0:x1]
+            if not where.any():
+                continue
+            b = grid.block
+            phase = ((grid.phase[0] - y0) % b, (grid.phase[1] - x0) % b)
+            lr = cell_means(frame[y0:y1, x0:x1], b, phase)
+            hr = self.restorer.upscale(lr, b)
+            oy, ox = (b - phase[0]) % b, (b - phase[1]) % b
+            hr = hr[oy : oy + y1 - y0, ox : ox + x1 - x0]
+            np.copyto(out[y0:y1, x0:x1], hr, where=where[:, :, None])
+        return out
+
+    def _process(self, frame: Any, det: Detection | None = None) -> Result:
+        t0 = time.perf_counter()
+        frame = as_bgr(frame)
+        timings: dict[str, float] = {}
+        if det is None:
+            det = self._detect(frame, timings)
+        t1 = time.perf_counter()
+        image = self._restore(frame, det) if det.pixelated else frame.copy()
+        t2 = time.perf_counter()
+        timings.update(restore=(t2 - t1) * 1e3, total=(t2 - t0) * 1e3)
+        return Result(image=image, detection=det, timings=timings)
+
+    def process(self, frame: np.ndarray) -> Result:
+        """Detect and restore one image (IMAGE mode)."""
+        self._require(RunningMode.IMAGE)
+        return self._process(frame)
+
+    def process_for_video(self, frame: np.ndarray, timestamp_ms: int) -> Result:
+        """Process the next frame of a video (VIDEO mode); timestamps must increase.
+
+        The previous frame's detection is reused while its grid still explains this frame
+        (at least 90% of its mosaic cells are still flat); otherwise detection runs again.
+        """
+        self._require(RunningMode.VIDEO)
+        self._check_timestamp(timestamp_ms)
+        frame = as_bgr(frame)
+        det = self._reuse(frame)
+        result = self._process(frame, det)
+        if det is not None:
+            result.timings["reused_detection"] = 1.0
+        self._previous = (result.detection, frame) if result.detection.pixelated else None
+        return result
+
+    def _reuse(self, frame: np.ndarray) -> Detection | None:
+        if self._previous is None or self._previous[1].shape != frame.shape:
+            return None
+        det = self._previous[0]
+        mask = np.zeros(frame.shape[:2], bool)
+        for region in det.regions:
+            if region.grid is not None:
+                self._mask_region(frame, region, mask)
+        kept = np.count_nonzero(mask & det.mask)
+        if kept < REUSE_SHARE * np.count_nonzero(det.mask):
+            return None
+        return replace(det, mask=mask)
+
+    def process_async(self, frame: np.ndarray, timestamp_ms: int) -> bool:
+        """LIVE_STREAM: start processing ``frame`` unless busy; the result goes to the callback.
+
+        Returns False when the frame was dropped because the previous one is still running.
+        """
+        self._require(RunningMode.LIVE_STREAM)
+        self._check_timestamp(timestamp_ms)
+        frame = as_bgr(frame).copy()
+        if not self._busy.acquire(blocking=False):
+            self.dropped += 1
+            return False
+
+        def work() -> None:
+            try:
+                result = self._process(frame)
+                callback = self.options.result_callback
+                assert callback is not None
+                callback(result, frame, timestamp_ms)
+            finally:
+                self._busy.release()
+
+        self._worker = threading.Thread(target=work, name="unpixel-live", daemon=True)
+        self._worker.start()
+        return True
+
+    # -- housekeeping ----------------------------------------------------------------------
+
+    def _require(self, mode: RunningMode) -> None:
+        if self.options.running_mode is not mode:
+            raise ValueError(f"this pipeline runs in {self.options.running_mode.name} mode; "
+                             f"create it with running_mode=RunningMode.{mode.name}")  # fmt: skip
+
+    def _check_timestamp(self, timestamp_ms: int) -> None:
+        if self._last_ts is not None and timestamp_ms <= self._last_ts:
+            raise ValueError(f"timestamps must increase: {timestamp_ms} after {self._last_ts}")
+        self._last_ts = timestamp_ms
+
+    def close(self) -> None:
+        """Wait for a running LIVE_STREAM frame, then release the models."""
+        if self._worker is not None:
+            self._worker.join()
+        self.classifier.close()
+        self.restorer.close()
+
+    def __enter__(self) -> Pipeline:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _tiles_in(box: tuple[int, int, int, int], h: int, w: int, tile: int) -> np.ndarray:
+    """Indices (cut_tiles order) of the tiles whose origin lies inside ``box``."""
+    from unpixel.tiles import tile_origins
+
+    ys, xs = tile_origins(h, w, tile)
+    x, y, bw, bh = box
+    return np.array([i * len(xs) + j for i, ty in enumerate(ys) for j, tx in enumerate(xs)
+                     if y <= ty < y + bh and x <= tx < x + bw])  # fmt: skip

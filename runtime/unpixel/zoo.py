@@ -1,0 +1,55 @@
+"""Find the model files a pipeline runs: the shipped manifest (sha256 checked) or user paths."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from unpixel.errors import ModelError
+from unpixel.formats import Format, format_for
+from unpixel.manifest import ModelEntry, load_manifest
+from unpixel.options import PipelineOptions, default_models_dir
+
+DEFAULT_THRESHOLD = 0.5
+"""Used for a user-given classifier when no threshold is given either."""
+
+
+@dataclass(frozen=True)
+class ModelFiles:
+    """Resolved, verified model files for one format."""
+
+    format: Format
+    classifier: Path
+    threshold: float
+    restorers: dict[int, Path]
+
+
+def _find(entries: list[ModelEntry], fmt: Format, task: str, scale: int | None) -> ModelEntry:
+    for e in entries:
+        if e.format == fmt.name and e.task == task and (scale is None or e.scale == scale):
+            return e
+    what = task if scale is None else f"{task} x{scale}"
+    raise ModelError(f"the manifest has no {what} in format {fmt.name!r}; "
+                     f"run: unpixel export --formats {fmt.name}")  # fmt: skip
+
+
+def resolve(options: PipelineOptions) -> ModelFiles:
+    """The files ``options`` ask for; manifest files are checked against their sha256."""
+    fmt = format_for(options.backend, options.precision)
+    root = Path(options.models_dir) if options.models_dir else default_models_dir()
+    need_manifest = options.classifier is None or set(options.restorers) != {2, 3, 4}
+    entries = load_manifest(root / "manifest.json") if need_manifest else []
+    if options.classifier is not None:
+        classifier = Path(options.classifier)
+        threshold = options.threshold or DEFAULT_THRESHOLD
+    else:
+        entry = _find(entries, fmt, "classifier", None)
+        classifier = entry.verify(root)
+        threshold = options.threshold or float(entry.extra.get("threshold", DEFAULT_THRESHOLD))
+    restorers = {}
+    for scale in (2, 3, 4):
+        if scale in options.restorers:
+            restorers[scale] = Path(options.restorers[scale])
+        else:
+            restorers[scale] = _find(entries, fmt, "restorer", scale).verify(root)
+    return ModelFiles(fmt, classifier, threshold, restorers)

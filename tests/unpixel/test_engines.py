@@ -1,0 +1,111 @@
+"""Engines on the shipped exported models: real LiteRT and ONNX Runtime sessions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from unpixel.engines import open_engine
+from unpixel.engines.base import check_model_file
+from unpixel.errors import ModelError
+from unpixel.formats import DEPLOY_FORMATS, FORMATS, format_for, get_format
+from unpixel.manifest import load_manifest
+from unpixel.options import default_models_dir
+
+ROOT = default_models_dir()
+ENTRIES = {(e.name, e.format): e for e in load_manifest(ROOT / "manifest.json")}
+
+
+@pytest.mark.parametrize("fmt", DEPLOY_FORMATS)
+def test_shipped_classifier_separates_mosaic_from_photo(fmt, astronaut):
+    import unpixel as up
+
+    entry = ENTRIES[("classifier", fmt)]
+    with open_engine(entry.verify(ROOT), FORMATS[fmt], num_threads=2) as engine:
+        clean = astronaut[200:264, 200:264]
+        mosaic = up.pixelate(astronaut, 4)[200:264, 200:264]
+        scores = engine.run(np.ascontiguousarray(np.stack([clean, mosaic])[..., ::-1]))[:, 0]
+    assert scores[0] < entry.extra["threshold"] <= scores[1]
+
+
+@pytest.mark.parametrize("fmt", DEPLOY_FORMATS)
+def test_shipped_restorer_takes_any_size(fmt):
+    entry = ENTRIES[("restorer_x3", fmt)]
+    with open_engine(entry.verify(ROOT), FORMATS[fmt], num_threads=1) as engine:
+        for h, w in ((5, 7), (33, 20)):
+            x = np.full((1, h, w, 3), 128, np.uint8)
+            out = engine.run(x)
+            assert out.shape == (1, 3 * h, 3 * w, 3)
+            assert np.abs(out - 128 / 255).max() < 0.03  # flat in, flat out
+
+
+@pytest.mark.parametrize(
+    ("content", "error", "match"),
+    [
+        (None, ModelError, "no model file"),
+        (b"", ModelError, "truncated"),
+        (b"\x00" * 64, ModelError, "wrong header"),
+        ("truncate", ModelError, "cannot load"),
+    ],
+)
+def test_bad_tflite_files_are_model_errors(tmp_path, content, error, match):
+    path = tmp_path / "m.tflite"
+    if content == "truncate":
+        good = ENTRIES[("restorer_x2", "tflite-int8")].verify(ROOT).read_bytes()
+        path.write_bytes(good[: len(good) // 2])
+    elif content is not None:
+        path.write_bytes(content)
+    with pytest.raises(error, match=match):
+        open_engine(path, FORMATS["tflite-int8"], num_threads=1)
+
+
+def test_bad_onnx_file_is_a_model_error(tmp_path):
+    path = tmp_path / "m.onnx"
+    path.write_bytes(b"garbage" * 10)
+    with pytest.raises(ModelError, match="cannot load"):
+        open_engine(path, FORMATS["onnx-fp32"], num_threads=1)
+
+
+def test_missing_gpu_delegate_warns_or_raises():
+    entry = ENTRIES[("restorer_x2", "tflite-fp32")]
+    with pytest.warns(RuntimeWarning, match="falling back to CPU"):
+        engine = open_engine(entry.verify(ROOT), FORMATS["tflite-fp32"], 1, delegate="gpu")
+    assert engine.accelerator == "xnnpack"
+    with pytest.raises(ModelError, match="delegate"):
+        open_engine(entry.verify(ROOT), FORMATS["tflite-fp32"], 1, delegate="gpu", strict=True)
+
+
+def test_engine_rejects_wrong_input():
+    entry = ENTRIES[("restorer_x2", "tflite-int8")]
+    with open_engine(entry.verify(ROOT), FORMATS["tflite-int8"], 1) as engine:
+        with pytest.raises(ValueError, match="uint8"):
+            engine.run(np.zeros((1, 8, 8, 3), np.float32))
+        with pytest.raises(ValueError, match="uint8"):
+            engine.run(np.zeros((8, 8, 3), np.uint8))
+
+
+@pytest.mark.parametrize(
+    ("backend", "precision", "expected", "error"),
+    [
+        ("litert", "int8", "tflite-int8", None),
+        ("onnx", "fp32", "onnx-fp32", None),
+        ("onnx", "fp16", None, "no 'fp16' format for backend 'onnx'"),
+        ("tensorrt", "int8", None, "unknown backend"),
+    ],
+)
+def test_format_for(backend, precision, expected, error):
+    if error:
+        with pytest.raises(ValueError, match=error):
+            format_for(backend, precision)
+    else:
+        assert format_for(backend, precision).name == expected
+
+
+def test_threads_must_be_explicit_and_positive():
+    with pytest.raises(ValueError, match="num_threads"):
+        open_engine("x.tflite", get_format("tflite-int8"), 0)
+
+
+def test_check_model_file_accepts_a_real_file():
+    path = ENTRIES[("classifier", "tflite-int8")].verify(ROOT)
+    assert check_model_file(path, b"TFL3", offset=4) == path

@@ -1,0 +1,140 @@
+"""The classify-then-restore pipeline on the shipped int8 LiteRT models (real sessions)."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+import unpixel as up
+from unpixel.options import PipelineOptions, RunningMode
+from unpixel.pipeline import Pipeline
+from unpixel.restorer import plan
+
+
+@pytest.fixture(scope="module")
+def pipe():
+    with Pipeline.create() as p:
+        yield p
+
+
+def test_clean_photo_is_untouched(pipe, photos):
+    for name in ("astronaut", "coffee", "chelsea"):
+        res = pipe.process(photos[name])
+        assert not res.detection.pixelated, name
+        assert np.array_equal(res.image, photos[name])
+        assert not res.detection.mask.any()
+
+
+@pytest.mark.parametrize("block", [2, 3, 4, 6, 8, 5])
+def test_whole_frame_mosaic_is_found_and_improved(pipe, astronaut, block):
+    mosaic = up.pixelate(astronaut, block, phase=(1 % block, 2 % block))
+    res = pipe.process(mosaic)
+    det = res.detection
+    assert det.pixelated and det.grid is not None
+    assert det.grid.block == block and det.grid.phase == (1 % block, 2 % block)
+    assert det.mask.mean() > 0.8
+    assert up.metrics.psnr(astronaut, res.image) > up.metrics.psnr(astronaut, mosaic) + 1.0
+    assert {"classify", "grid", "restore", "total"} <= set(res.timings)
+
+
+def test_region_mosaic_keeps_textured_pixels_outside(pipe, astronaut):
+    box = (101, 131, 192, 160)  # cell-aligned for b = 8, phase (3, 5)
+    mosaic = up.pixelate(astronaut, 8, phase=(3, 5), region=box)
+    res = pipe.process(mosaic)
+    assert res.detection.pixelated and res.detection.grid.block == 8
+    x, y, w, h = box
+    inside = np.zeros(astronaut.shape[:2], bool)
+    inside[y : y + h, x : x + w] = True
+    assert res.detection.mask[inside].mean() > 0.9
+    changed = (res.image != mosaic).any(axis=2)
+    assert changed[inside].mean() > 0.5
+    # outside the box only flat cells touching it may change (indistinguishable from mosaic)
+    assert changed[~inside].mean() < 0.002
+    region = (slice(y, y + h), slice(x, x + w))
+    assert up.metrics.psnr(astronaut[region], res.image[region]) > up.metrics.psnr(
+        astronaut[region], mosaic[region]
+    )
+
+
+@pytest.mark.parametrize(
+    ("shape", "dtype", "error", "match"),
+    [
+        ((31, 64, 3), np.uint8, ValueError, "at least 32x32"),
+        ((64, 64, 3), np.float32, ValueError, "uint8"),
+        ((64, 64, 2), np.uint8, ValueError, "channels"),
+        ((64, 64), np.uint8, None, None),  # grayscale: converted
+        ((64, 64, 4), np.uint8, None, None),  # BGRA: converted
+        ((32, 300, 3), np.uint8, None, None),  # any aspect ratio
+    ],
+)
+def test_frame_checks(pipe, shape, dtype, error, match):
+    frame = np.random.default_rng(0).integers(0, 256, shape).astype(dtype)
+    if error:
+        with pytest.raises(error, match=match):
+            pipe.process(frame)
+    else:
+        res = pipe.process(frame)
+        assert res.image.shape == (*shape[:2], 3)
+
+
+def test_video_mode_reuses_detection(astronaut):
+    mosaic = up.pixelate(astronaut, 4)
+    with Pipeline.create(PipelineOptions(running_mode=RunningMode.VIDEO)) as p:
+        first = p.process_for_video(mosaic, 0)
+        second = p.process_for_video(mosaic, 33)
+        assert "reused_detection" not in first.timings
+        assert second.timings.get("reused_detection") == 1.0
+        assert np.array_equal(first.image, second.image)
+        third = p.process_for_video(astronaut, 66)  # scene changed: detect again
+        assert not third.detection.pixelated
+        with pytest.raises(ValueError, match="timestamps must increase"):
+            p.process_for_video(astronaut, 66)
+        with pytest.raises(ValueError, match="VIDEO mode"):
+            p.process(astronaut)
+
+
+def test_live_stream_calls_back_and_drops_when_busy(astronaut):
+    got, done = [], threading.Event()
+
+    def callback(result, frame, ts):
+        got.append(ts)
+        done.set()
+
+    opts = PipelineOptions(running_mode=RunningMode.LIVE_STREAM, result_callback=callback)
+    with Pipeline.create(opts) as p:
+        accepted = [p.process_async(astronaut, ts) for ts in range(5)]
+        assert done.wait(30)
+    assert accepted[0] and got[0] == 0
+    assert p.dropped == accepted.count(False)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"backend": "tensorrt"}, "unknown backend"),
+        ({"precision": "int4"}, "no 'int4' format"),
+        ({"num_threads": 0}, "num_threads"),
+        ({"threshold": 1.5}, "threshold"),
+        ({"running_mode": RunningMode.LIVE_STREAM}, "result_callback"),
+        ({"result_callback": print}, "only used in LIVE_STREAM"),
+        ({"restorers": {5: "x.tflite"}}, "scales are 2, 3 or 4"),
+    ],
+)
+def test_options_are_validated(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        PipelineOptions(**kwargs)
+
+
+def test_missing_format_in_manifest_names_the_export_command(tmp_path):
+    (tmp_path / "manifest.json").write_text('{"schema": 1, "models": []}')
+    with pytest.raises(up.ModelError, match="unpixel export --formats tflite-int8"):
+        Pipeline.create(PipelineOptions(models_dir=tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("block", "steps"), [(2, [2]), (4, [4]), (6, [3, 2]), (8, [4, 2]), (16, [4, 4]), (5, [4])]
+)
+def test_restorer_plan(block, steps):
+    assert plan(block, (2, 3, 4)) == steps
