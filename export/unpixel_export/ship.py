@@ -120,8 +120,9 @@ def write_manifest(entries: list[ModelEntry], models_dir: Path) -> None:
 
 
 def attach_parity(models_dir: Path, reports: Path) -> None:
-    """Copy each exported artifact's parity figures (reports/parity_validation.json) into its
-    manifest entry, under "parity".
+    """Copy each exported artifact's parity figures into its manifest entry ("parity").
+
+    The figures come from ``reports/parity_validation.json``.
     """
     path, report = models_dir / "manifest.json", reports / "parity_validation.json"
     if not (path.exists() and report.exists()):

@@ -49,10 +49,12 @@ def adaptive_tol(deviation: np.ndarray) -> float:
 def mosaic_cells(
     area: np.ndarray, block: int, phase: tuple[int, int], tol: float | None = None
 ) -> np.ndarray:
-    """Bool mask over the cells: flat cells, plus single non-flat cells whose four
-    neighbours are all flat (compression noise inside a mosaic); groups under MIN_CELLS
-    dropped. Cells straddling the edge of a censored area are part texture: not flat, so the
-    clean pixels in them are kept.
+    """Bool mask over the cells that are mosaic cells.
+
+    Flat cells (see :func:`adaptive_tol`), plus single non-flat cells whose four neighbours
+    are all flat (compression noise inside a mosaic); groups under MIN_CELLS dropped. Cells
+    straddling the edge of a censored area are part texture: not flat, so the clean pixels in
+    them are kept.
     """
     deviation = cell_deviation(area, block, phase)
     tol = adaptive_tol(deviation) if tol is None else tol

@@ -25,8 +25,9 @@ class RunningMode(enum.Enum):
 
 
 def default_models_dir() -> Path:
-    """The shipped models: ``unpixel/models`` inside the package (a link to ``models/`` in
-    a source checkout, a copy in a wheel).
+    """The shipped models: ``unpixel/models`` inside the package.
+
+    A link to ``models/`` in a source checkout, a copy in a wheel.
     """
     return Path(__file__).resolve().parent / "models"
 
