@@ -53,7 +53,7 @@ def test_demo_writes_sheet_and_summary(tmp_path):
     assert main(["demo", "--output", str(tmp_path)]) == 0
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["correct"] == summary["cases"] > 0
-    sheet = cv2.imread(str(tmp_path / "grids.png"))
+    sheet = cv2.imread(str(tmp_path / "sheet.png"))
     assert sheet is not None and sheet.shape[0] >= 256
     assert not list(tmp_path.glob(".*tmp"))
 
