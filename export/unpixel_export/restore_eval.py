@@ -20,6 +20,7 @@ import numpy as np
 
 from unpixel.degrade import cell_means, pixelate
 from unpixel.metrics import psnr, ssim
+from unpixel.restorer import plan
 
 Upscale = Callable[[np.ndarray], np.ndarray]
 """Takes an LR BGR uint8 image, returns it upscaled by the model's scale (BGR uint8)."""
@@ -34,23 +35,23 @@ def resize_up(lr: np.ndarray, factor: int, interpolation: int) -> np.ndarray:
 
 
 def cascade(restorers: Mapping[int, Upscale], block: int) -> Upscale | None:
-    """An upscaler by ``block`` from the restorers (direct, a product of two, or largest+resize)."""
-    if not restorers:
+    """An upscaler by ``block`` from the restorers, in the runtime's plan
+    (:func:`unpixel.restorer.plan`: direct, a product of two, or largest then Lanczos).
+    """
+    steps = plan(block, tuple(restorers)) if restorers else []
+    if not steps:
         return None
-    if block in restorers:
-        return restorers[block]
-    for a in sorted(restorers, reverse=True):
-        if block % a == 0 and block // a in restorers:
-            first, second = restorers[a], restorers[block // a]
-            return lambda lr: second(first(lr))
-    top = max(restorers)
 
-    def up_then_resize(lr: np.ndarray) -> np.ndarray:
-        out = restorers[top](lr)
+    def upscale(lr: np.ndarray) -> np.ndarray:
+        out = lr
+        for scale in steps:
+            out = restorers[scale](out)
         h, w = lr.shape[:2]
-        return cv2.resize(out, (w * block, h * block), interpolation=cv2.INTER_LANCZOS4)
+        if out.shape[:2] != (h * block, w * block):
+            out = cv2.resize(out, (w * block, h * block), interpolation=cv2.INTER_LANCZOS4)
+        return out
 
-    return up_then_resize
+    return upscale
 
 
 @dataclass
