@@ -35,8 +35,9 @@ def resize_up(lr: np.ndarray, factor: int, interpolation: int) -> np.ndarray:
 
 
 def cascade(restorers: Mapping[int, Upscale], block: int) -> Upscale | None:
-    """An upscaler by ``block`` from the restorers, in the runtime's plan
-    (:func:`unpixel.restorer.plan`: direct, a product of two, or largest then Lanczos).
+    """An upscaler by ``block`` from the restorers, following the runtime's plan.
+
+    :func:`unpixel.restorer.plan`: direct, a product of two, or the largest then Lanczos.
     """
     steps = plan(block, tuple(restorers)) if restorers else []
     if not steps:
