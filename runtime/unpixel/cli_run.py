@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -65,29 +66,49 @@ def _say(row: dict[str, Any], quiet: bool) -> None:
     print(f"{row['input']}: {verdict}", flush=True)
 
 
-def run_detect(args: argparse.Namespace) -> int:
-    """Detect on each input (videos: the first frame)."""
+def _each(paths: list[Path], work: Callable[[Path], dict[str, Any]], rows: list[dict[str, Any]],
+          quiet: bool) -> int:  # fmt: skip
+    """Run ``work`` on each path, collecting rows; a failing input is reported, not fatal.
+
+    Returns how many inputs failed.
+    """
+    failed = 0
+    for path in paths:
+        try:
+            rows.append(work(path))
+            _say(rows[-1], quiet)
+        except (UnpixelError, ValueError) as exc:
+            print(f"error: {path}: {exc}", file=sys.stderr)
+            failed += 1
+    return failed
+
+
+def _finish(rows: list[dict[str, Any]], failed: int, as_json: bool) -> int:
+    if as_json:
+        print(json.dumps(rows, indent=1))
+    return 1 if failed else 0
+
+
+def _first_frame(path: Path) -> Any:
     from unpixel.io import read_image
     from unpixel.video import VideoReader, is_video
 
-    rows, failed = [], 0
+    if not is_video(path):
+        return read_image(path)
+    reader = VideoReader(path)
+    try:
+        return next(iter(reader))
+    finally:
+        reader.close()
+
+
+def run_detect(args: argparse.Namespace) -> int:
+    """Detect on each input (videos: the first frame)."""
+    rows: list[dict[str, Any]] = []
     with pipeline_from(args) as pipe:
-        for path in expand(args.inputs):
-            try:
-                if is_video(path):
-                    reader = VideoReader(path)
-                    frame = next(iter(reader))
-                    reader.close()
-                else:
-                    frame = read_image(path)
-                rows.append(_row(path, pipe.detect(frame)))
-                _say(rows[-1], args.json)
-            except (UnpixelError, ValueError) as exc:
-                print(f"error: {path}: {exc}", file=sys.stderr)
-                failed += 1
-    if args.json:
-        print(json.dumps(rows, indent=1))
-    return 1 if failed else 0
+        failed = _each(expand(args.inputs), lambda p: _row(p, pipe.detect(_first_frame(p))),
+                       rows, args.json)  # fmt: skip
+    return _finish(rows, failed, args.json)
 
 
 def _restore_video(pipe: Any, src: Path, dest: Path) -> dict[str, Any]:
@@ -119,27 +140,18 @@ def run_restore(args: argparse.Namespace) -> int:
     if not paths:
         raise SourceError("no images or videos among the inputs")
     out = Path(args.output)
-    rows, failed = [], 0
-    videos = [p for p in paths if is_video(p)]
+    rows: list[dict[str, Any]] = []
+
+    def image(path: Path) -> dict[str, Any]:
+        res = pipe.process(read_image(path))
+        write_image(out / path.name, res.image)
+        return _row(path, res.detection) | {"output": str(out / path.name)}
+
+    def video(path: Path) -> dict[str, Any]:
+        with pipeline_from(args, running_mode=RunningMode.VIDEO) as video_pipe:
+            return _restore_video(video_pipe, path, out / path.name)
+
     with pipeline_from(args) as pipe:
-        for path in [p for p in paths if not is_video(p)]:
-            try:
-                res = pipe.process(read_image(path))
-                dest = out / path.name
-                write_image(dest, res.image)
-                rows.append(_row(path, res.detection) | {"output": str(dest)})
-                _say(rows[-1], args.json)
-            except (UnpixelError, ValueError) as exc:
-                print(f"error: {path}: {exc}", file=sys.stderr)
-                failed += 1
-    for path in videos:
-        try:
-            with pipeline_from(args, running_mode=RunningMode.VIDEO) as pipe:
-                rows.append(_restore_video(pipe, path, out / path.name))
-            _say(rows[-1], args.json)
-        except (UnpixelError, ValueError) as exc:
-            print(f"error: {path}: {exc}", file=sys.stderr)
-            failed += 1
-    if args.json:
-        print(json.dumps(rows, indent=1))
-    return 1 if failed else 0
+        failed = _each([p for p in paths if not is_video(p)], image, rows, args.json)
+    failed += _each([p for p in paths if is_video(p)], video, rows, args.json)
+    return _finish(rows, failed, args.json)

@@ -24,7 +24,7 @@ from unpixel.grid import Grid, estimate_grid
 from unpixel.options import PipelineOptions, RunningMode
 from unpixel.restorer import Restorer
 from unpixel.results import Detection, Region, Result
-from unpixel.tiles import flagged_regions
+from unpixel.tiles import flagged_regions, tile_origins
 from unpixel.zoo import resolve
 
 MIN_FRAME = 32
@@ -104,11 +104,10 @@ class Pipeline:
         tile = self.classifier.tile
         boxes = flagged_regions(flags, h, w, tile)
         regions = []
-        grid_of = scores.reshape(-1)  # same order as flags
         for box in boxes:
             grid = estimate_grid(frame, region=box)
             inside = _tiles_in(box, h, w, tile)
-            regions.append(Region(box, float(grid_of[inside].max()), grid))
+            regions.append(Region(box, float(scores[inside].max()), grid))
         t2 = time.perf_counter()
         mask = np.zeros((h, w), bool)
         sizes = []
@@ -246,8 +245,6 @@ class Pipeline:
 
 def _tiles_in(box: tuple[int, int, int, int], h: int, w: int, tile: int) -> np.ndarray:
     """Indices (cut_tiles order) of the tiles whose origin lies inside ``box``."""
-    from unpixel.tiles import tile_origins
-
     ys, xs = tile_origins(h, w, tile)
     x, y, bw, bh = box
     return np.array([i * len(xs) + j for i, ty in enumerate(ys) for j, tx in enumerate(xs)

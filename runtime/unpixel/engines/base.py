@@ -105,6 +105,13 @@ def check_model_file(path: Path, magic: bytes | None, offset: int = 0) -> Path:
     return path
 
 
+def check_single_io(path: Path, inputs: list[object], outputs: list[object]) -> None:
+    """The models here have one input and one output; anything else is a :class:`ModelError`."""
+    if len(inputs) != 1 or len(outputs) != 1:
+        raise ModelError(f"{path}: expected one input and one output, "
+                         f"got {len(inputs)} and {len(outputs)}")  # fmt: skip
+
+
 def fallback(message: str, strict: bool) -> None:
     """An accelerator is missing: raise in strict mode, otherwise warn and go on on CPU."""
     if strict:

@@ -13,7 +13,13 @@ from typing import Any
 
 import numpy as np
 
-from unpixel.engines.base import Engine, TensorInfo, check_model_file, fallback
+from unpixel.engines.base import (
+    Engine,
+    TensorInfo,
+    check_model_file,
+    check_single_io,
+    fallback,
+)
 from unpixel.errors import ModelError
 
 GPU_DELEGATES = ("libtensorflowlite_gpu_delegate.so", "libLiteRtGpuAccelerator.so")
@@ -80,9 +86,7 @@ class LiteRTEngine(Engine):
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f"LiteRT cannot load {path}: {exc}") from exc
         inputs, outputs = self._interp.get_input_details(), self._interp.get_output_details()
-        if len(inputs) != 1 or len(outputs) != 1:
-            raise ModelError(f"{path}: expected one input and one output, "
-                             f"got {len(inputs)} and {len(outputs)}")  # fmt: skip
+        check_single_io(path, inputs, outputs)
         self.input, self.output = _info(inputs[0]), _info(outputs[0])
         self._in_index, self._out_index = inputs[0]["index"], outputs[0]["index"]
         self._shape = tuple(int(d) for d in inputs[0]["shape"])

@@ -7,7 +7,13 @@ from typing import Any
 
 import numpy as np
 
-from unpixel.engines.base import Engine, TensorInfo, check_model_file, fallback
+from unpixel.engines.base import (
+    Engine,
+    TensorInfo,
+    check_model_file,
+    check_single_io,
+    fallback,
+)
 from unpixel.errors import MissingExtraError, ModelError
 
 GPU_PROVIDERS = ("TensorrtExecutionProvider", "CUDAExecutionProvider")
@@ -61,9 +67,7 @@ class OnnxEngine(Engine):
         except Exception as exc:  # onnxruntime raises its own Fail/InvalidProtobuf types
             raise ModelError(f"ONNX Runtime cannot load {path}: {exc}") from exc
         inputs, outputs = self._session.get_inputs(), self._session.get_outputs()
-        if len(inputs) != 1 or len(outputs) != 1:
-            raise ModelError(f"{path}: expected one input and one output, "
-                             f"got {len(inputs)} and {len(outputs)}")  # fmt: skip
+        check_single_io(path, inputs, outputs)
         self.input, self.output = _info(inputs[0]), _info(outputs[0])
 
     def _invoke(self, x: np.ndarray) -> np.ndarray:
