@@ -12,7 +12,6 @@ from unpixel.errors import UnpixelError
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
 _PENDING = {
-    "live": ("clean a live camera feed in real time", "the live camera issue"),
     "bench": ("latency, memory and FPS tables", "the benchmarks issue"),
 }
 
@@ -27,6 +26,12 @@ def _cmd_restore(args: argparse.Namespace) -> int:
     from unpixel.cli_run import run_restore
 
     return run_restore(args)
+
+
+def _cmd_live(args: argparse.Namespace) -> int:
+    from unpixel.live.cli_live import run_live
+
+    return run_live(args)
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
@@ -97,6 +102,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="output folder (same file names)")
     add_model_arguments(p)
     p.set_defaults(func=_cmd_restore)
+
+    p = sub.add_parser("live", help="clean a camera feed, stream or the sample clip in real time")
+    from unpixel.live.cli_live import add_arguments as add_live_arguments
+
+    add_live_arguments(p)
+    add_model_arguments(p)
+    p.set_defaults(func=_cmd_live)
 
     for name, (text, owner) in _PENDING.items():
         q = sub.add_parser(name, help=f"{text} (not built yet)")

@@ -1,0 +1,185 @@
+"""``unpixel live``: wire a source, the pipeline and the sinks from the command line.
+
+With no sink named it writes to ``out/live``: the cleaned video ``live.mp4``, ``summary.json``
+(frames, FPS, dropped, latency p50/p95) and ``before_after.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from unpixel.live.sinks import Packet, Sink
+
+DEFAULT_OUTPUT = Path("out/live")
+
+
+def _size(text: str) -> tuple[int, int]:
+    w, sep, h = text.lower().partition("x")
+    if not (sep and w.isdigit() and h.isdigit() and int(w) >= 32 and int(h) >= 32):
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT (at least 32x32), got {text!r}")
+    return int(w), int(h)
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return int(text)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The flags of ``unpixel live`` (the shared model flags are added by the caller)."""
+    p.add_argument("--source", default="sample",
+                   help="sample (default, bundled clip), picamera2[:N], a camera index, "
+                        "/dev/videoN, a video file, an image folder, rtsp:// or http(s):// URL, "
+                        "or a GStreamer pipeline ending in appsink")  # fmt: skip
+    p.add_argument("--output", type=Path,
+                   help="a folder (live.mp4, summary.json, before_after.png in it) or a video "
+                        "file name; default out/live when no other sink is named")  # fmt: skip
+    p.add_argument("--frames-dir", type=Path, help="also write every view as an image here")
+    p.add_argument(
+        "--serve",
+        metavar="HOST:PORT",
+        help="MJPEG stream at http://HOST:PORT/stream.mjpg (loopback unless --token)",
+    )
+    p.add_argument("--token", help="required of clients; needed to serve a non-loopback address")
+    p.add_argument("--max-clients", type=_positive, default=4, help="concurrent streams (4)")
+    p.add_argument("--display", action="store_true", help="show a window (needs a GUI)")
+    p.add_argument("--max-frames", type=_positive, help="stop after N processed frames")
+    p.add_argument("--overlay", action="store_true", help="draw FPS, latency, pixelated share")
+    p.add_argument("--side-by-side", action="store_true", help="show input | unpixel")
+    p.add_argument(
+        "--realtime",
+        action="store_true",
+        help="play a file or the sample as a live camera (drops frames if slow)",
+    )
+    p.add_argument("--mode", choices=("video", "live_stream"), default="video",
+                   help="pipeline running mode (default video)")  # fmt: skip
+    p.add_argument("--size", type=_size, help="WxH asked of a camera, or the sample's size")
+    p.add_argument("--lores", type=_size, help="picamera2: WxH lores stream to detect on")
+    p.add_argument("--sample-frames", type=_positive, default=90, help="sample clip length")
+
+
+def _paths(output: Path) -> tuple[Path, Path, Path]:
+    """(video, summary, before/after) for a folder or a video file name."""
+    from unpixel.video import is_video
+
+    if is_video(output):
+        stem = output.with_suffix("")
+        return output, Path(f"{stem}_summary.json"), Path(f"{stem}_before_after.png")
+    return output / "live.mp4", output / "summary.json", output / "before_after.png"
+
+
+class _Truth(Sink):
+    """Sample clip only: how many frames the detection got right against the clip's truth."""
+
+    def __init__(self, clip: Any) -> None:
+        self.clip, self.right, self.seen = clip, 0, 0
+
+    def write(self, packet: Packet) -> None:
+        truth = self.clip.truth(packet.frame.index).block is not None
+        self.right += truth == packet.result.detection.pixelated
+        self.seen += 1
+
+
+def _sinks(args: argparse.Namespace, fps: float | None) -> tuple[list[Sink], dict[str, Any]]:
+    """The sinks the flags name (opened in order; closed by the caller on failure)."""
+    from unpixel.live.mjpeg import MjpegSink, check_bind, parse_address
+    from unpixel.live.sinks import BeforeAfterSink, DisplaySink, FolderSink, VideoFileSink
+
+    serve = parse_address(args.serve) if args.serve else None
+    if serve:
+        check_bind(serve[0], args.token)  # before anything is opened
+    output = args.output
+    if output is None and not (args.frames_dir or serve or args.display):
+        output = DEFAULT_OUTPUT
+    sinks: list[Sink] = []
+    where: dict[str, Any] = {}
+    try:
+        if output is not None:
+            video, summary, before_after = _paths(output)
+            sinks += [VideoFileSink(video, fps), BeforeAfterSink(before_after)]
+            where.update(video=str(video), summary=str(summary), before_after=str(before_after))
+        if args.frames_dir:
+            sinks.append(FolderSink(args.frames_dir))
+            where["frames_dir"] = str(args.frames_dir)
+        if serve:
+            mjpeg = MjpegSink(*serve, token=args.token, max_clients=args.max_clients)
+            sinks.append(mjpeg)
+            where["stream"] = mjpeg.url
+        if args.display:
+            sinks.append(DisplaySink())
+    except BaseException:
+        for sink in sinks:
+            sink.abort()
+        raise
+    return sinks, where
+
+
+def run_live(args: argparse.Namespace) -> int:
+    """Run the loop as the flags say; print and write the summary. 1 when the source failed."""
+    from unpixel.cli_run import pipeline_from
+    from unpixel.io import write_atomic
+    from unpixel.live.capture import PacedSource
+    from unpixel.live.loop import LiveLoop, LiveOptions
+    from unpixel.live.processors import PipelineProcessor
+    from unpixel.live.sample import SampleSource
+    from unpixel.live.sources import open_source
+    from unpixel.options import RunningMode
+
+    if args.lores and not str(args.source).startswith("picamera2"):
+        raise ValueError("--lores is for the picamera2 source")
+    options = LiveOptions(max_frames=args.max_frames, overlay=args.overlay,
+                          side_by_side=args.side_by_side)  # fmt: skip
+    source = open_source(args.source, size=args.size, frames=args.sample_frames,
+                         lores=args.lores)  # fmt: skip
+    try:
+        if args.realtime and not source.live:
+            source = PacedSource(source)
+        sinks, where = _sinks(args, None if source.live else source.fps)
+        truth = _Truth(source.clip) if isinstance(source, SampleSource) else None
+        mode = RunningMode.LIVE_STREAM if args.mode == "live_stream" else RunningMode.VIDEO
+        try:
+            processor = PipelineProcessor.for_mode(
+                mode, lambda **kw: pipeline_from(args, **kw), lores_gate=args.lores is not None
+            )
+        except BaseException:
+            for sink in sinks:
+                sink.abort()
+            raise
+        if not args.json:
+            print(f"unpixel live: {source.name} -> {', '.join(where.values())}", flush=True)
+        with processor:
+            loop = LiveLoop(source, processor, sinks + ([truth] if truth else []), options)
+            stats = loop.run()
+    finally:
+        source.close()
+    summary = stats.to_dict() | {"mode": args.mode, "outputs": where}
+    if truth is not None:
+        summary["sample_detection_accuracy"] = round(truth.right / max(1, truth.seen), 4)
+    if "summary" in where:
+        write_atomic(where["summary"], (json.dumps(summary, indent=1) + "\n").encode())
+    _report(summary, args.json)
+    if loop.error is not None:
+        print(f"error: {loop.error} (outputs finalised with {stats.frames} frames)",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    return 0
+
+
+def _report(summary: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(summary, indent=1))
+        return
+    lat, proc = summary["latency_ms"], summary["process_ms"]
+    print(f"{summary['frames']} frames in {summary['elapsed_s']:.1f} s ({summary['fps']:.1f} FPS), "
+          f"dropped {summary['dropped']}, latency p50 {lat['p50']} ms p95 {lat['p95']} ms, "
+          f"pipeline p50 {proc['p50']} ms; stopped: {summary['stop_reason']}")  # fmt: skip
+    if "sample_detection_accuracy" in summary:
+        print(f"sample clip: detection right on {summary['sample_detection_accuracy']:.0%} "
+              "of frames")  # fmt: skip
+    for name, value in summary["outputs"].items():
+        print(f"  {name}: {value}")

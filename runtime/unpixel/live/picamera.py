@@ -1,0 +1,125 @@
+"""A Raspberry Pi camera through picamera2 (imported only when this source is opened).
+
+picamera2 is an OS package (apt ``python3-picamera2``; a virtual environment needs
+``--system-site-packages``); pip cannot install it. Formats are named after the libcamera
+(DRM) fourcc, little-endian, so the byte order in memory is the reverse of the name:
+``XBGR8888`` (the default main format) is ``[R, G, B, 255]`` per pixel, ``RGB888`` is
+``[B, G, R]`` (already OpenCV's order). The optional lores stream is YUV420 (I420) on most
+Pis; it is converted to BGR and handed to the loop with each frame for a cheaper detection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from unpixel.errors import SourceError
+from unpixel.live.sources import Source
+
+INSTALL_HINT = ("picamera2 is not installed: on Raspberry Pi OS run `sudo apt install "
+                "python3-picamera2` and create the virtual environment with "
+                "--system-site-packages")  # fmt: skip
+
+
+def _bgr_from_rgba_bytes(a: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(a[:, :, 2::-1])  # [R, G, B, X] -> [B, G, R]
+
+
+def _bgr_from_bgra_bytes(a: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(a[:, :, :3])
+
+
+def _bgr_from_i420(a: np.ndarray) -> np.ndarray:
+    import cv2
+
+    return cv2.cvtColor(a, cv2.COLOR_YUV2BGR_I420)
+
+
+TO_BGR: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "XBGR8888": _bgr_from_rgba_bytes,  # bytes R, G, B, X
+    "XRGB8888": _bgr_from_bgra_bytes,  # bytes B, G, R, X
+    "BGR888": lambda a: np.ascontiguousarray(a[:, :, ::-1]),  # bytes R, G, B
+    "RGB888": _bgr_from_bgra_bytes,  # bytes B, G, R
+    "YUV420": _bgr_from_i420,
+}
+"""Array from ``capture_array`` in a picamera2 format -> HxWx3 BGR uint8."""
+
+
+def to_bgr(array: np.ndarray, fmt: str) -> np.ndarray:
+    """Convert a picamera2 array in format ``fmt`` to BGR; ValueError for other formats."""
+    try:
+        convert = TO_BGR[fmt]
+    except KeyError:
+        raise ValueError(f"unsupported picamera2 format {fmt!r}; use one of "
+                         f"{', '.join(TO_BGR)}") from None  # fmt: skip
+    return convert(array)
+
+
+class Picamera2Source(Source):
+    """Frames of a Raspberry Pi camera (picamera2 / libcamera), always live.
+
+    Args:
+        camera_num: which camera (0 for the first).
+        size: main stream (width, height).
+        fmt: main stream format, one of :data:`TO_BGR` (``RGB888`` needs no conversion).
+        lores: (width, height) of an optional lores stream handed along for detection.
+        fps: frame rate asked of the sensor.
+
+    """
+
+    live = True
+
+    def __init__(self, camera_num: int = 0, size: tuple[int, int] = (640, 480),
+                 fmt: str = "RGB888", lores: tuple[int, int] | None = None,
+                 fps: float = 30.0) -> None:  # fmt: skip
+        super().__init__()
+        if fmt not in TO_BGR or fmt == "YUV420":
+            raise ValueError(f"main format must be one of XBGR8888, XRGB8888, BGR888, RGB888; "
+                             f"got {fmt!r}")  # fmt: skip
+        try:
+            from picamera2 import Picamera2
+        except ImportError as exc:
+            raise SourceError(INSTALL_HINT) from exc
+        self.name, self.fps = f"picamera2:{camera_num}", float(fps)
+        try:
+            self._cam = Picamera2(camera_num)
+        except (IndexError, RuntimeError, OSError) as exc:
+            raise SourceError(f"cannot open Raspberry Pi camera {camera_num}: {exc}") from exc
+        streams = {"main": {"size": tuple(size), "format": fmt}}
+        if lores is not None:
+            streams["lores"] = {"size": tuple(lores), "format": "YUV420"}
+        try:
+            config = self._cam.create_video_configuration(
+                **streams, controls={"FrameRate": float(fps)}
+            )
+            self._cam.configure(config)
+            # picamera2 may adjust the configuration (alignment); read back what it chose.
+            self._main_fmt = config["main"]["format"]
+            self._lores_fmt = config["lores"]["format"] if lores is not None else None
+            self._cam.start()
+        except Exception as exc:
+            self._cam.close()
+            raise SourceError(f"cannot start Raspberry Pi camera {camera_num}: {exc}") from exc
+        self._open = True
+
+    def _read_image(self) -> tuple[np.ndarray, np.ndarray | None] | None:
+        if not self._open:
+            return None
+        try:
+            main = to_bgr(self._cam.capture_array("main"), self._main_fmt)
+            lores = None
+            if self._lores_fmt is not None:
+                lores = to_bgr(self._cam.capture_array("lores"), self._lores_fmt)
+        except Exception as exc:  # libcamera errors are not one class
+            raise SourceError(f"lost {self.name}: {exc}") from exc
+        return main, lores
+
+    def close(self) -> None:
+        """Stop and close the camera (idempotent)."""
+        if getattr(self, "_open", False):
+            self._open = False
+            try:
+                self._cam.stop()
+            finally:
+                self._cam.close()

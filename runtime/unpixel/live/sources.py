@@ -1,0 +1,262 @@
+"""Frame sources of the live loop: OpenCV captures, image folders, in-memory frames.
+
+A source is a small object with :meth:`Source.read` (the next frame, or None at the end of
+the stream), :meth:`Source.close`, a nominal ``fps`` and a ``live`` flag. Live sources (cameras,
+network streams) run behind a capture thread that keeps only the latest frame; the others (files,
+folders, the sample clip) give every frame in order. :func:`open_source` turns a command-line
+spec into the right source; picamera2 and the sample clip live in their own modules.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from unpixel.errors import SourceError
+
+URL_SCHEMES = ("rtsp://", "rtsps://", "http://", "https://", "udp://", "tcp://", "rtmp://")
+OPEN_TIMEOUT_MS = 5000
+"""How long OpenCV may take to open a network stream (and to wait for one of its frames)."""
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One captured frame.
+
+    Attributes:
+        image: HxWx3 uint8 BGR.
+        timestamp_ms: capture time (live sources: monotonic clock; files: position in the stream).
+        index: position among the frames the source produced (0, 1, ...).
+        captured_at: ``time.perf_counter()`` when the frame was read (the start of its latency).
+        lores: an optional smaller BGR copy of the same scene (picamera2's lores stream).
+
+    """
+
+    image: np.ndarray
+    timestamp_ms: int
+    index: int
+    captured_at: float
+    lores: np.ndarray | None = None
+
+
+class Source:
+    """Base class of the sources.
+
+    Subclasses implement :meth:`_read_image` (and :meth:`close` if they hold anything);
+    :meth:`read` numbers and stamps the frames.
+    """
+
+    name: str = "source"
+    fps: float = 30.0
+    live: bool = False
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._t0: float | None = None
+
+    def _read_image(self) -> np.ndarray | tuple[np.ndarray, np.ndarray | None] | None:
+        raise NotImplementedError
+
+    def read(self) -> Frame | None:
+        """The next frame, or None at the end of the stream; SourceError when the source fails."""
+        got = self._read_image()
+        if got is None:
+            return None
+        image, lores = got if isinstance(got, tuple) else (got, None)
+        now = time.perf_counter()
+        if self.live:
+            self._t0 = now if self._t0 is None else self._t0
+            ts = int((now - self._t0) * 1000)
+        else:
+            ts = round(self._count * 1000 / self.fps)
+        frame = Frame(image, ts, self._count, now, lores)
+        self._count += 1
+        return frame
+
+    def close(self) -> None:
+        """Release the device or file (idempotent)."""
+
+    def __enter__(self) -> Source:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class ArraySource(Source):
+    """Frames from memory, in order (tests, benchmarks, embedding)."""
+
+    def __init__(self, frames: Sequence[np.ndarray], fps: float = 30.0, *, loops: int = 1,
+                 name: str = "frames") -> None:  # fmt: skip
+        super().__init__()
+        if not len(frames):
+            raise SourceError("no frames given")
+        self.frames, self.fps, self.loops, self.name = frames, float(fps), loops, name
+        self._i = 0
+
+    def _read_image(self) -> np.ndarray | None:
+        if self._i >= len(self.frames) * self.loops:
+            return None
+        image = self.frames[self._i % len(self.frames)]
+        self._i += 1
+        return image
+
+
+class FolderSource(Source):
+    """The images of a folder (or a list of image files), in name order."""
+
+    def __init__(self, paths: str | os.PathLike[str] | Sequence[Path], fps: float = 10.0) -> None:
+        from unpixel.io import list_images
+
+        super().__init__()
+        if isinstance(paths, (str, os.PathLike)):
+            self.name = str(paths)
+            self.paths = list_images(paths)
+        else:
+            self.paths = [Path(p) for p in paths]
+            self.name = str(self.paths[0]) if self.paths else "images"
+        if not self.paths:
+            raise SourceError(f"no images in {self.name}")
+        self.fps = float(fps)
+        self._i = 0
+
+    def _read_image(self) -> np.ndarray | None:
+        from unpixel.io import read_image
+
+        if self._i >= len(self.paths):
+            return None
+        self._i += 1
+        return read_image(self.paths[self._i - 1])
+
+
+class OpenCVSource(Source):
+    """Frames through cv2.VideoCapture.
+
+    A camera index, /dev/videoN, a video file, an RTSP/HTTP URL or a GStreamer pipeline
+    string (OpenCV must be built with GStreamer; pip wheels are not).
+
+    Files are read frame by frame to their end; for live captures a failed read is a lost
+    camera (:class:`SourceError`), not the end of the stream.
+    """
+
+    def __init__(self, spec: str | int, *, live: bool | None = None, fps: float | None = None,
+                 size: tuple[int, int] | None = None) -> None:  # fmt: skip
+        import cv2
+
+        super().__init__()
+        self.name = str(spec)
+        kind = _kind(spec)
+        self.live = kind != "file" if live is None else live
+        args: list = [int(spec) if kind == "index" else str(spec)]
+        if kind == "gstreamer":
+            args.append(cv2.CAP_GSTREAMER)
+        elif kind == "url":
+            args += [cv2.CAP_FFMPEG, [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, OPEN_TIMEOUT_MS,
+                                      cv2.CAP_PROP_READ_TIMEOUT_MSEC, OPEN_TIMEOUT_MS]]  # fmt: skip
+        self._cap = cv2.VideoCapture(*args)
+        if not self._cap.isOpened():
+            self._cap.release()
+            raise SourceError(f"cannot open {self.name!r}{_HINTS.get(kind, '')}")
+        if size is not None:
+            self._cap.set(cv2.CAP_PROP_FRAME_WIDTH, size[0])
+            self._cap.set(cv2.CAP_PROP_FRAME_HEIGHT, size[1])
+        reported = float(self._cap.get(cv2.CAP_PROP_FPS) or 0.0)
+        self.fps = float(fps or (reported if 1.0 <= reported <= 240.0 else 30.0))
+        self.frames = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT)) if kind == "file" else 0
+        self._reads = 0
+
+    def _read_image(self) -> np.ndarray | None:
+        if self._cap is None:
+            return None
+        ok, image = self._cap.read()
+        if ok and image is not None:
+            self._reads += 1
+            return image
+        if not self.live:
+            if self._reads == 0:
+                raise SourceError(f"{self.name} is not a readable video (empty, truncated or "
+                                  "unknown format)")  # fmt: skip
+            return None
+        raise SourceError(f"lost {self.name!r} after {self._reads} frames (no frame came)")
+
+    def close(self) -> None:
+        """Release the capture."""
+        cap, self._cap = self._cap, None
+        if cap is not None:
+            cap.release()
+
+
+_HINTS = {
+    "index": " (no such camera, or it is busy)",
+    "device": " (no such device, or it is busy)",
+    "url": " (unreachable, or not a stream OpenCV's FFmpeg can read)",
+    "gstreamer": " (this OpenCV has no GStreamer support, or the pipeline is wrong; "
+    "it must end in 'appsink')",
+    "file": " (not a video OpenCV can read)",
+}
+
+
+def _kind(spec: str | int) -> str:
+    text = str(spec)
+    if isinstance(spec, int) or text.isdigit():
+        return "index"
+    if text.startswith("/dev/video"):
+        return "device"
+    if text.lower().startswith(URL_SCHEMES):
+        return "url"
+    if "!" in text:
+        return "gstreamer"
+    return "file"
+
+
+def open_source(
+    spec: str | int | None = None,
+    *,
+    size: tuple[int, int] | None = None,
+    frames: int | None = None,
+    lores: tuple[int, int] | None = None,
+) -> Source:
+    """A source for a command-line spec.
+
+    ``sample`` (or None): the bundled sample clip (``frames`` long); ``picamera2`` or
+    ``picamera2:N``: a Raspberry Pi camera (``lores``: its lores stream size); a camera index
+    ``0``; ``/dev/videoN``; an ``rtsp://`` / ``http(s)://`` URL; a GStreamer pipeline (it
+    contains ``!``); a video file; an image file or a folder of images. ``size`` (w, h) asks a
+    camera for that size (the sample clip is made at it).
+    """
+    text = "sample" if spec is None else str(spec)
+    if text == "sample":
+        from unpixel.live.sample import SampleSource
+
+        return SampleSource(frames=frames or 90, size=size or (640, 480))
+    if text == "picamera2" or text.startswith("picamera2:"):
+        from unpixel.live.picamera import Picamera2Source
+
+        num = text.partition(":")[2]
+        if num and not num.isdigit():
+            raise ValueError(f"picamera2 camera number must be an integer, got {num!r}")
+        return Picamera2Source(camera_num=int(num or 0), size=size or (640, 480), lores=lores)
+    kind = _kind(text)
+    if kind != "file":
+        return OpenCVSource(text, size=size)
+    return _file_source(Path(text))
+
+
+def _file_source(path: Path) -> Source:
+    from unpixel.io import IMAGE_SUFFIXES
+
+    if path.is_dir():
+        return FolderSource(path)
+    if not path.exists():
+        raise SourceError(
+            f"no such source {str(path)!r}: not a file, folder, camera index, /dev/videoN, "
+            "URL, GStreamer pipeline, 'picamera2' or 'sample'"
+        )
+    if path.suffix.lower() in IMAGE_SUFFIXES:
+        return FolderSource([path])
+    return OpenCVSource(str(path), live=False)
