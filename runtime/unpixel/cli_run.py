@@ -9,7 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from unpixel.errors import SourceError, UnpixelError
+from unpixel.errors import SinkError, SourceError, UnpixelError
+from unpixel.interrupt import StopRequest, stop_on_signals
 
 
 def add_model_arguments(p: argparse.ArgumentParser) -> None:
@@ -18,6 +19,8 @@ def add_model_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--precision", choices=("fp32", "fp16", "int8"), default="int8")
     p.add_argument("--threads", type=int, default=2, help="CPU threads per model (default 2)")
     p.add_argument("--delegate", default="cpu", help="cpu, gpu or a delegate library path")
+    p.add_argument("--strict", action="store_true",
+                   help="fail if the delegate does not load (default: use the CPU)")  # fmt: skip
     p.add_argument("--models-dir", type=Path, help="a folder with manifest.json (default: shipped)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
 
@@ -29,7 +32,7 @@ def pipeline_from(args: argparse.Namespace, **kw: Any) -> Any:
 
     return Pipeline.create(PipelineOptions(
         backend=args.backend, precision=args.precision, num_threads=args.threads,
-        delegate=args.delegate, models_dir=args.models_dir, **kw,
+        delegate=args.delegate, strict=args.strict, models_dir=args.models_dir, **kw,
     ))  # fmt: skip
 
 
@@ -67,13 +70,15 @@ def _say(row: dict[str, Any], quiet: bool) -> None:
 
 
 def _each(paths: list[Path], work: Callable[[Path], dict[str, Any]], rows: list[dict[str, Any]],
-          quiet: bool) -> int:  # fmt: skip
+          quiet: bool, stop: StopRequest | None = None) -> int:  # fmt: skip
     """Run ``work`` on each path, collecting rows; a failing input is reported, not fatal.
 
-    Returns how many inputs failed.
+    Stops before the next path once ``stop`` is set. Returns how many inputs failed.
     """
     failed = 0
     for path in paths:
+        if stop:
+            break
         try:
             rows.append(work(path))
             _say(rows[-1], quiet)
@@ -111,7 +116,8 @@ def run_detect(args: argparse.Namespace) -> int:
     return _finish(rows, failed, args.json)
 
 
-def _restore_video(pipe: Any, src: Path, dest: Path) -> dict[str, Any]:
+def _restore_video(pipe: Any, src: Path, dest: Path, stop: StopRequest) -> dict[str, Any]:
+    """Restore a video frame by frame; on a stop request the frames done so far are kept."""
     from unpixel.progress import progress
     from unpixel.video import VideoReader, VideoWriter
 
@@ -123,11 +129,33 @@ def _restore_video(pipe: Any, src: Path, dest: Path) -> dict[str, Any]:
                 res = pipe.process_for_video(frame, int(i * 1000 / reader.fps))
                 writer.write(res.image)
                 last = res.detection if res.detection.pixelated or last is None else last
+                if stop:
+                    break
             frames = writer.count
     finally:
         reader.close()
+    if stop:
+        print(f"\n{stop.name}: {dest} finalised with the {frames} frames restored so far",
+              file=sys.stderr)  # fmt: skip
     print(f"note: {dest}: video only, audio is not carried over", file=sys.stderr)
     return _row(src, last, frames) | {"output": str(dest), "fps": reader.fps}
+
+
+def destination(out: Path, path: Path, taken: set[Path]) -> Path:
+    """Where ``path`` is restored to: ``out / path.name``.
+
+    It must stay inside ``out`` (a link there pointing elsewhere is refused), must not be an
+    input itself and must not be claimed by another input; :class:`SinkError` otherwise.
+    """
+    dest = out / path.name
+    if path.name in ("", ".", "..") or dest.resolve().parent != out.resolve():
+        raise SinkError(f"{path}: output {dest} would lie outside {out}")
+    if dest.resolve() == path.resolve():
+        raise SinkError(f"{path}: output would overwrite the input; choose another --output")
+    if dest.resolve() in taken:
+        raise SinkError(f"{path}: another input already writes {dest}")
+    taken.add(dest.resolve())
+    return dest
 
 
 def run_restore(args: argparse.Namespace) -> int:
@@ -140,18 +168,25 @@ def run_restore(args: argparse.Namespace) -> int:
     if not paths:
         raise SourceError("no images or videos among the inputs")
     out = Path(args.output)
+    if out.exists() and not out.is_dir():
+        raise SinkError(f"--output {out} is a file; it must be a folder")
     rows: list[dict[str, Any]] = []
+    taken: set[Path] = set()
 
     def image(path: Path) -> dict[str, Any]:
+        dest = destination(out, path, taken)
         res = pipe.process(read_image(path))
-        write_image(out / path.name, res.image)
-        return _row(path, res.detection) | {"output": str(out / path.name)}
+        write_image(dest, res.image)
+        return _row(path, res.detection) | {"output": str(dest)}
 
     def video(path: Path) -> dict[str, Any]:
+        dest = destination(out, path, taken)
         with pipeline_from(args, running_mode=RunningMode.VIDEO) as video_pipe:
-            return _restore_video(video_pipe, path, out / path.name)
+            return _restore_video(video_pipe, path, dest, stop)
 
-    with pipeline_from(args) as pipe:
-        failed = _each([p for p in paths if not is_video(p)], image, rows, args.json)
-    failed += _each([p for p in paths if is_video(p)], video, rows, args.json)
-    return _finish(rows, failed, args.json)
+    with stop_on_signals() as stop:
+        with pipeline_from(args) as pipe:
+            failed = _each([p for p in paths if not is_video(p)], image, rows, args.json, stop)
+        failed += _each([p for p in paths if is_video(p)], video, rows, args.json, stop)
+    result = _finish(rows, failed, args.json)
+    return stop.exit_code or result

@@ -11,6 +11,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from unpixel._image import MAX_PIXELS
 from unpixel.errors import SinkError, SourceError
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mkv", ".mov", ".webm", ".m4v")
@@ -31,6 +32,12 @@ class VideoReader:
         if not self.path.is_file():
             raise SourceError(f"no video file at {self.path}")
         self._cap = cv2.VideoCapture(str(self.path))
+        width = int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH))
+        height = int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+        if width * height > MAX_PIXELS:  # from the header, before a frame is decoded
+            self._cap.release()
+            raise SourceError(f"{self.path} is {width}x{height}; frames above {MAX_PIXELS} "
+                              "pixels are refused")  # fmt: skip
         ok, first = self._cap.read() if self._cap.isOpened() else (False, None)
         if not ok or first is None:
             self._cap.release()
@@ -59,7 +66,10 @@ class VideoWriter:
     """Writes frames to a temporary file next to ``path``; :meth:`close` renames it into place.
 
     :meth:`abort` (or an exception inside ``with``) removes the temporary file: a reader
-    never sees half a video under the final name. Audio is not carried over.
+    never sees half a video under the final name. OpenCV's encoder does not report failed
+    writes (a full disk), so :meth:`close` reads the file back (frame count, last frame)
+    before it is renamed and raises :class:`SinkError` if it is not whole. Audio is not
+    carried over.
     """
 
     def __init__(self, path: str | os.PathLike[str], fps: float) -> None:
@@ -74,17 +84,23 @@ class VideoWriter:
             raise SinkError(f"cannot write {self.path}: {exc.strerror or exc}") from exc
         self._tmp = Path(tmp)
         self._writer: cv2.VideoWriter | None = None
+        self._size: tuple[int, ...] = ()
         self.count = 0
 
     def write(self, frame: np.ndarray) -> None:
-        """Append one BGR frame (the first fixes the size)."""
+        """Append one BGR uint8 frame (the first fixes the size; OpenCV would drop others)."""
+        if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3:
+            raise ValueError(f"video frames must be HxWx3 uint8, got {frame.dtype} {frame.shape}")
         if self._writer is None:
             fourcc = cv2.VideoWriter_fourcc(*FOURCC.get(self.path.suffix.lower(), "mp4v"))
             h, w = frame.shape[:2]
+            self._size = frame.shape
             self._writer = cv2.VideoWriter(str(self._tmp), fourcc, self.fps, (w, h))
             if not self._writer.isOpened():
                 self.abort()
                 raise SinkError(f"cannot encode video {self.path} ({self.path.suffix})")
+        elif frame.shape != self._size:
+            raise ValueError(f"frame {frame.shape} differs from the video's {self._size}")
         self._writer.write(frame)
         self.count += 1
 
@@ -96,7 +112,31 @@ class VideoWriter:
         if self.count == 0:
             self.abort()
             raise SinkError(f"no frames to write to {self.path}")
-        self._tmp.replace(self.path)
+        problem = self._check_written()
+        if problem:
+            self.abort()
+            raise SinkError(f"cannot write {self.path}: {problem}")
+        try:
+            self._tmp.replace(self.path)
+        except OSError as exc:
+            self.abort()
+            raise SinkError(f"cannot write {self.path}: {exc.strerror or exc}") from exc
+
+    def _check_written(self) -> str | None:
+        """Read the temporary file back: None when it holds every frame written, else why not."""
+        cap = cv2.VideoCapture(str(self._tmp))
+        try:
+            if not cap.isOpened():
+                return "the encoded file cannot be read back (disk full?)"
+            found = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+            if found != self.count:
+                return f"the file holds {found} of {self.count} frames (disk full?)"
+            cap.set(cv2.CAP_PROP_POS_FRAMES, self.count - 1)
+            if not cap.read()[0]:
+                return "the last frame cannot be read back (disk full?)"
+            return None
+        finally:
+            cap.release()
 
     def abort(self) -> None:
         """Drop the temporary file."""

@@ -6,6 +6,7 @@ uint8 RGB (N, H, W, 3) and returns the model's output as float32, dequantised.
 
 from __future__ import annotations
 
+import threading
 import warnings
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -41,16 +42,28 @@ class TensorInfo:
 
 
 class Engine(ABC):
-    """A loaded model on one backend. Use as a context manager or call :meth:`close`."""
+    """A loaded model on one backend. Use as a context manager or call :meth:`close`.
+
+    Thread-safe: calls to :meth:`run` from several threads take turns on the model (neither
+    backend allows concurrent invocations of one interpreter or session); :meth:`close`
+    waits for a running call, and :meth:`run` after :meth:`close` raises ``ValueError``.
+    """
 
     backend: str
     accelerator: str  # what actually runs it: "xnnpack", "cpu", "gpu", "cuda", a delegate path
     input: TensorInfo
     output: TensorInfo
 
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.closed = False
+
     @abstractmethod
     def _invoke(self, x: np.ndarray) -> np.ndarray:
-        """Run on an array already in the input's dtype; return the raw output."""
+        """Run on an array already in the input's dtype; return the raw output (a copy)."""
+
+    def _release(self) -> None:  # noqa: B027 - engines without resources need not override
+        """Drop the backend's resources (called once, under the lock)."""
 
     def run(self, pixels: np.ndarray) -> np.ndarray:
         """uint8 RGB pixels (N, H, W, 3) -> the output as float32 (dequantised)."""
@@ -58,7 +71,12 @@ class Engine(ABC):
             raise ValueError(
                 f"engine input must be uint8 (N, H, W, 3), got {pixels.dtype} {pixels.shape}"
             )
-        return self.dequantise(self._invoke(self.quantise(pixels)))
+        x = self.quantise(pixels)
+        with self._lock:
+            if self.closed:
+                raise ValueError(f"this {self.backend} engine is closed")
+            raw = self._invoke(x)
+        return self.dequantise(raw)
 
     def quantise(self, pixels: np.ndarray) -> np.ndarray:
         """uint8 pixels -> the model's input dtype (a no-op for uint8 input at scale 1/255)."""
@@ -79,8 +97,12 @@ class Engine(ABC):
             return raw.astype(np.float32, copy=False)
         return (raw.astype(np.float32) - np.float32(info.zero_point)) * np.float32(info.scale)
 
-    def close(self) -> None:  # noqa: B027 - engines without resources need not override
-        """Release the backend's resources."""
+    def close(self) -> None:
+        """Release the backend's resources (after a running :meth:`run` returns)."""
+        with self._lock:
+            if not self.closed:
+                self.closed = True
+                self._release()
 
     def __enter__(self) -> Engine:
         return self

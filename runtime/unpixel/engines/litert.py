@@ -73,6 +73,7 @@ class LiteRTEngine(Engine):
 
     def __init__(self, path: str | Path, num_threads: int, delegate: str = "cpu",
                  strict: bool = False) -> None:  # fmt: skip
+        super().__init__()
         path = check_model_file(Path(path), b"TFL3", offset=4)
         module = interpreter_module()
         delegates, self.accelerator = self._delegates(module, delegate, strict)
@@ -119,6 +120,6 @@ class LiteRTEngine(Engine):
         self._interp.invoke()
         return self._interp.get_tensor(self._out_index)
 
-    def close(self) -> None:
+    def _release(self) -> None:
         """Drop the interpreter."""
         self._interp = None

@@ -42,6 +42,7 @@ class OnnxEngine(Engine):
 
     def __init__(self, path: str | Path, num_threads: int, delegate: str = "cpu",
                  strict: bool = False) -> None:  # fmt: skip
+        super().__init__()
         path = check_model_file(Path(path), None)
         ort = _ort()
         if delegate not in ("cpu", "gpu"):
@@ -77,6 +78,6 @@ class OnnxEngine(Engine):
             raise ValueError(f"model input {self.input.shape} cannot take shape {x.shape}: "
                              f"{exc}") from exc  # fmt: skip
 
-    def close(self) -> None:
+    def _release(self) -> None:
         """Drop the session."""
         self._session = None
