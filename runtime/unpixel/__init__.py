@@ -15,6 +15,14 @@ Heavy parts (interpreters, video) are imported lazily; TensorFlow never is.
 
 from __future__ import annotations
 
+import os
+
+from unpixel._image import MAX_PIXELS  # numpy only: cv2 is not loaded yet
+
+# OpenCV reads its decode limit when it loads: set it to unpixel's MAX_PIXELS unless the user
+# chose one, so that no image file can make it allocate more.
+os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(MAX_PIXELS))
+
 from unpixel import metrics
 from unpixel.degrade import blur_upscale, jpeg, pixelate
 from unpixel.errors import (

@@ -10,7 +10,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from unpixel._image import MAX_PIXELS
 from unpixel.errors import SinkError, SourceError
+from unpixel.imagesize import header_size
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
 """File extensions read as images when a folder is given."""
@@ -48,15 +50,32 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
 
 
 def read_image(path: str | os.PathLike[str]) -> np.ndarray:
-    """Read an image file as HxWx3 BGR uint8; :class:`SourceError` if it cannot be read."""
+    """Read an image file as HxWx3 BGR uint8; :class:`SourceError` if it cannot be read.
+
+    Images above :data:`unpixel._image.MAX_PIXELS` pixels are refused from their header
+    (PNG, JPEG, BMP, GIF, WebP, TIFF) before any pixel is decoded; other formats by OpenCV's
+    decode limit (set to the same number when ``unpixel`` is imported before ``cv2``) or,
+    at the latest, right after decoding.
+    """
     path = Path(path)
     try:
         data = np.fromfile(path, dtype=np.uint8)
     except OSError as exc:
         raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+    size = header_size(data[:65536].tobytes())
+    if size is not None and size[0] * size[1] > MAX_PIXELS:
+        raise SourceError(f"{path} is {size[0]}x{size[1]}; images above {MAX_PIXELS} pixels "
+                          "are refused")  # fmt: skip
+    try:
+        image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+    except cv2.error as exc:  # OpenCV's size limit, or a decoder that raises
+        reason = str(exc).strip().splitlines()[-1]
+        raise SourceError(f"{path} cannot be decoded: {reason}") from None
     if image is None:
         raise SourceError(f"{path} is not a readable image (empty, truncated or unknown format)")
+    if image.shape[0] * image.shape[1] > MAX_PIXELS:
+        raise SourceError(f"{path} is {image.shape[1]}x{image.shape[0]}; images above "
+                          f"{MAX_PIXELS} pixels are refused")  # fmt: skip
     return image
 
 
