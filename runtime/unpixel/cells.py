@@ -9,7 +9,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from unpixel.degrade import block_edges, cell_means
+from unpixel.degrade import block_edges, cell_means, cell_sums, expand_cells
 
 MOSAIC_TOL = 4.0
 """Largest mean absolute deviation (levels) of a cell's pixels from the cell mean for it to
@@ -26,11 +26,8 @@ def cell_deviation(area: np.ndarray, block: int, phase: tuple[int, int]) -> np.n
     ey, ex = block_edges(h, block, phase[0]), block_edges(w, block, phase[1])
     ly, lx = np.diff(ey), np.diff(ex)
     means = cell_means(area, block, phase)
-    flat = np.repeat(np.repeat(means, ly, axis=0), lx, axis=1)
-    dev = cv2.absdiff(area, flat).astype(np.uint32)
-    if dev.ndim == 3:
-        dev = dev.sum(axis=2)
-    sums = np.add.reduceat(np.add.reduceat(dev, ey[:-1], axis=0), ex[:-1], axis=1)
+    dev = cv2.absdiff(area, expand_cells(means, block, ly, lx))
+    sums = cell_sums(dev, ey, ex).sum(axis=2)
     channels = area.shape[2] if area.ndim == 3 else 1
     return sums / (ly[:, None] * lx[None, :] * channels)
 

@@ -47,6 +47,35 @@ def _check_block_phase(block: int, phase: tuple[int, int], h: int, w: int) -> tu
     return py, px
 
 
+def cell_sums(area: np.ndarray, ey: np.ndarray, ex: np.ndarray) -> np.ndarray:
+    """Sum of every cell between row edges ``ey`` and column edges ``ex``: (cells y, x, C) int64.
+
+    Read off one integral image (exact, any cell sizes), instead of reducing pixel by pixel.
+    """
+    big = area.shape[0] * area.shape[1] * 255 >= 2**31
+    s = cv2.integral(area, sdepth=cv2.CV_64F if big else cv2.CV_32S)
+    c = s[np.ix_(ey, ex)].astype(np.int64)
+    if c.ndim == 2:
+        c = c[:, :, None]
+    return c[1:, 1:] - c[:-1, 1:] - c[1:, :-1] + c[:-1, :-1]
+
+
+def expand_cells(small: np.ndarray, block: int, ly: np.ndarray, lx: np.ndarray) -> np.ndarray:
+    """One value per cell -> one per pixel, cells of ``ly`` x ``lx`` pixels (see block_edges).
+
+    Equals ``np.repeat`` along both axes; done as an exact nearest-neighbour resize of the
+    whole-cell grid, then cropped by the partial first cell. Bool arrays stay bool.
+    """
+    src = small.view(np.uint8) if small.dtype == bool else small
+    big = cv2.resize(src, (len(lx) * block, len(ly) * block),
+                     interpolation=cv2.INTER_NEAREST_EXACT)  # fmt: skip
+    oy, ox = block - int(ly[0]), block - int(lx[0])
+    big = big[oy : oy + int(ly.sum()), ox : ox + int(lx.sum())]
+    if big.ndim < small.ndim:
+        big = big[:, :, None]
+    return big.view(bool) if small.dtype == bool else big
+
+
 def cell_means(area: np.ndarray, block: int, phase: tuple[int, int]) -> np.ndarray:
     """Mean of every cell (full or partial) of a (H, W, C) uint8 array, rounded half up.
 
@@ -57,11 +86,11 @@ def cell_means(area: np.ndarray, block: int, phase: tuple[int, int]) -> np.ndarr
     h, w = area.shape[:2]
     ey, ex = block_edges(h, block, phase[0]), block_edges(w, block, phase[1])
     ly, lx = np.diff(ey), np.diff(ex)
-    sums = np.add.reduceat(area.astype(np.uint32), ey[:-1], axis=0)
-    sums = np.add.reduceat(sums, ex[:-1], axis=1)
+    sums = cell_sums(area, ey, ex)
     counts = (ly[:, None] * lx[None, :])[:, :, None]
     # Round half up, in integers: floor((2 * sum + count) / (2 * count)).
-    return ((2 * sums + counts) // (2 * counts)).astype(np.uint8)
+    means = ((2 * sums + counts) // (2 * counts)).astype(np.uint8)
+    return means if area.ndim == 3 else means[:, :, 0]
 
 
 def _mosaic(area: np.ndarray, block: int, py: int, px: int, mode: Mode) -> np.ndarray:
@@ -76,7 +105,7 @@ def _mosaic(area: np.ndarray, block: int, py: int, px: int, mode: Mode) -> np.nd
         small = area[ey[:-1] + ly // 2][:, ex[:-1] + lx // 2]
     else:
         raise ValueError(f"mode must be 'mean' or 'sample', got {mode!r}")
-    return np.repeat(np.repeat(small, ly, axis=0), lx, axis=1)
+    return expand_cells(small, block, ly, lx)
 
 
 def pixelate(

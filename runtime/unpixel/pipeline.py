@@ -18,7 +18,7 @@ import numpy as np
 from unpixel._image import check_image
 from unpixel.cells import mosaic_cells
 from unpixel.classifier import Classifier
-from unpixel.degrade import block_edges, cell_means
+from unpixel.degrade import block_edges, cell_means, expand_cells
 from unpixel.engines import open_engine
 from unpixel.grid import Grid, estimate_grid
 from unpixel.options import PipelineOptions, RunningMode
@@ -54,7 +54,12 @@ def cell_area(box: tuple[int, int, int, int], grid: Grid, shape: tuple[int, ...]
 
 
 class Pipeline:
-    """Detect and remove pixelation. Create with :meth:`create`; close or use ``with``."""
+    """Detect and remove pixelation. Create with :meth:`create`; close or use ``with``.
+
+    Thread-safe: one pipeline may be shared by several threads. Model invocations take turns
+    (each engine holds a lock), VIDEO-mode frames are processed one at a time; for parallel
+    throughput create one pipeline per thread. After :meth:`close`, calls raise ValueError.
+    """
 
     def __init__(self, options: PipelineOptions, classifier: Classifier,
                  restorer: Restorer) -> None:  # fmt: skip
@@ -64,6 +69,7 @@ class Pipeline:
         self._previous: tuple[Detection, np.ndarray] | None = None
         self._last_ts: int | None = None
         self._busy = threading.Lock()
+        self._video = threading.Lock()  # VIDEO mode: one frame at a time (state, timestamps)
         self._worker: threading.Thread | None = None
         self.dropped = 0
         """LIVE_STREAM: frames dropped because the previous one was still being processed."""
@@ -91,13 +97,12 @@ class Pipeline:
         cells = mosaic_cells(frame[y0:y1, x0:x1], grid.block, phase)
         ly = np.diff(block_edges(y1 - y0, grid.block, phase[0]))
         lx = np.diff(block_edges(x1 - x0, grid.block, phase[1]))
-        mask[y0:y1, x0:x1] |= np.repeat(np.repeat(cells, ly, axis=0), lx, axis=1)
+        mask[y0:y1, x0:x1] |= expand_cells(cells, grid.block, ly, lx)
         return int(cells.sum())
 
     def _detect(self, frame: np.ndarray, timings: dict[str, float]) -> Detection:
         t0 = time.perf_counter()
-        rgb = frame[:, :, ::-1]
-        scores = self.classifier.scores(rgb)
+        scores = self.classifier.scores(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
         t1 = time.perf_counter()
         h, w = frame.shape[:2]
         flags = scores >= self.classifier.threshold
@@ -143,7 +148,7 @@ class Pipeline:
             hr = self.restorer.upscale(lr, b)
             oy, ox = (b - phase[0]) % b, (b - phase[1]) % b
             hr = hr[oy : oy + y1 - y0, ox : ox + x1 - x0]
-            np.copyto(out[y0:y1, x0:x1], hr, where=where[:, :, None])
+            cv2.copyTo(hr, where.view(np.uint8), out[y0:y1, x0:x1])
         return out
 
     def _process(self, frame: Any, det: Detection | None = None) -> Result:
@@ -170,13 +175,14 @@ class Pipeline:
         (at least 90% of its mosaic cells are still flat); otherwise detection runs again.
         """
         self._require(RunningMode.VIDEO)
-        self._check_timestamp(timestamp_ms)
         frame = as_bgr(frame)
-        det = self._reuse(frame)
-        result = self._process(frame, det)
-        if det is not None:
-            result.timings["reused_detection"] = 1.0
-        self._previous = (result.detection, frame) if result.detection.pixelated else None
+        with self._video:
+            self._check_timestamp(timestamp_ms)
+            det = self._reuse(frame)
+            result = self._process(frame, det)
+            if det is not None:
+                result.timings["reused_detection"] = 1.0
+            self._previous = (result.detection, frame) if result.detection.pixelated else None
         return result
 
     def _reuse(self, frame: np.ndarray) -> Detection | None:

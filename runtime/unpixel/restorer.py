@@ -60,16 +60,15 @@ class Restorer:
                           for i in range(ny) for j in range(nx)])  # fmt: skip
         factor = 1
         for scale in steps:
-            out = self.engines[scale].run(batch)
-            batch = np.clip(np.rint(out * 255.0), 0, 255).astype(np.uint8)
+            batch = self.engines[scale].run_pixels(batch)
             factor *= scale
         ch, cw, lo = th * factor, tw * factor, halo * factor
         tiles = batch[:, lo : lo + ch, lo : lo + cw].reshape(ny, nx, ch, cw, 3)
         hr = tiles.transpose(0, 2, 1, 3, 4).reshape(ny * ch, nx * cw, 3)
-        hr = hr[: h * factor, : w * factor, ::-1]
+        hr = cv2.cvtColor(hr[: h * factor, : w * factor], cv2.COLOR_RGB2BGR)
         if factor != block:
             hr = cv2.resize(hr, (w * block, h * block), interpolation=cv2.INTER_LANCZOS4)
-        return np.ascontiguousarray(hr)
+        return hr
 
     def close(self) -> None:
         """Release the engines."""

@@ -65,8 +65,7 @@ class Engine(ABC):
     def _release(self) -> None:  # noqa: B027 - engines without resources need not override
         """Drop the backend's resources (called once, under the lock)."""
 
-    def run(self, pixels: np.ndarray) -> np.ndarray:
-        """uint8 RGB pixels (N, H, W, 3) -> the output as float32 (dequantised)."""
+    def _raw(self, pixels: np.ndarray) -> np.ndarray:
         if pixels.dtype != np.uint8 or pixels.ndim != 4 or pixels.shape[-1] != 3:
             raise ValueError(
                 f"engine input must be uint8 (N, H, W, 3), got {pixels.dtype} {pixels.shape}"
@@ -75,8 +74,29 @@ class Engine(ABC):
         with self._lock:
             if self.closed:
                 raise ValueError(f"this {self.backend} engine is closed")
-            raw = self._invoke(x)
-        return self.dequantise(raw)
+            return self._invoke(x)
+
+    def run(self, pixels: np.ndarray) -> np.ndarray:
+        """uint8 RGB pixels (N, H, W, 3) -> the output as float32 (dequantised)."""
+        return self.dequantise(self._raw(pixels))
+
+    def run_pixels(self, pixels: np.ndarray) -> np.ndarray:
+        """uint8 RGB pixels in -> the output as uint8 pixels (for image-to-image models).
+
+        A uint8-quantised output maps through a 256-entry table (exact, no float image);
+        a float output is scaled by 255, rounded and clipped.
+        """
+        raw = self._raw(pixels)
+        info = self.output
+        if info.quantised and info.dtype == np.uint8:
+            if self._lut is None:
+                levels = self.dequantise(np.arange(256, dtype=np.uint8)) * np.float32(255.0)
+                self._lut = np.clip(np.rint(levels), 0, 255).astype(np.uint8)
+            return self._lut[raw]
+        out = self.dequantise(raw) * np.float32(255.0)
+        return np.clip(np.rint(out, out=out), 0, 255, out=out).astype(np.uint8)
+
+    _lut: np.ndarray | None = None
 
     def quantise(self, pixels: np.ndarray) -> np.ndarray:
         """uint8 pixels -> the model's input dtype (a no-op for uint8 input at scale 1/255)."""
