@@ -120,7 +120,11 @@ def _sinks(args: argparse.Namespace, fps: float | None) -> tuple[list[Sink], dic
 
 
 def run_live(args: argparse.Namespace) -> int:
-    """Run the loop as the flags say; print and write the summary. 1 when the source failed."""
+    """Run the loop as the flags say; print and write the summary.
+
+    Exit status: 0; 1 when the source failed (outputs finalised all the same); 128 + the
+    signal number when SIGINT/SIGTERM stopped it (also after finalising).
+    """
     from unpixel.cli_run import pipeline_from
     from unpixel.io import write_atomic
     from unpixel.live.capture import PacedSource
@@ -167,7 +171,7 @@ def run_live(args: argparse.Namespace) -> int:
         print(f"error: {loop.error} (outputs finalised with {stats.frames} frames)",
               file=sys.stderr)  # fmt: skip
         return 1
-    return 0
+    return loop.interrupt.exit_code
 
 
 def _report(summary: dict[str, Any], as_json: bool) -> None:

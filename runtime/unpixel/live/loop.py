@@ -12,14 +12,13 @@ so a video file is finalised and playable with every processed frame in it.
 
 from __future__ import annotations
 
-import signal
-import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from unpixel.errors import SourceError
+from unpixel.interrupt import StopRequest, stop_on_signals
 from unpixel.live.capture import STALL_S, LatestFrame
 from unpixel.live.processors import Processor
 from unpixel.live.sinks import Packet, Sink
@@ -72,6 +71,8 @@ class LiveLoop:
         self.stats = LoopStats(source=source.name, live=source.live)
         self._stop_reason: str | None = None
         self._grabber: LatestFrame | None = None
+        self.interrupt = StopRequest()
+        """Set when SIGINT/SIGTERM stopped the loop (``interrupt.exit_code``: 128 + signal)."""
         self.error: SourceError | None = None
         """The source's error when the loop stopped because the source failed."""
 
@@ -91,7 +92,8 @@ class LiveLoop:
         meter = FpsMeter()
         t0 = time.perf_counter()
         try:
-            with self._signals():
+            signals = stop_on_signals() if opts.handle_signals else nullcontext(self.interrupt)
+            with signals as self.interrupt:
                 for frame in self._frames(grabber):
                     self._one(frame, meter)
                     if any(s.stop_requested for s in self.sinks):
@@ -119,6 +121,8 @@ class LiveLoop:
     def _frames(self, grabber: LatestFrame | None) -> Iterator[Frame]:
         limit = self.options.max_frames
         while True:
+            if self.interrupt:
+                self._stop_reason = f"interrupted ({self.interrupt.name})"
             if self._stop_reason is not None:
                 self.stats.stop_reason = self._stop_reason
                 return
@@ -162,24 +166,3 @@ class LiveLoop:
                 first = first or exc
         if first is not None and raise_errors:
             raise first
-
-    @contextmanager
-    def _signals(self) -> Iterator[None]:
-        """SIGINT/SIGTERM -> :meth:`stop` while the loop runs (main thread only)."""
-        main = threading.current_thread() is threading.main_thread()
-        if not self.options.handle_signals or not main:
-            yield
-            return
-
-        def handler(signum: int, _frame: object) -> None:
-            name = signal.Signals(signum).name
-            if signum == signal.SIGINT and self._stop_reason is not None:
-                raise KeyboardInterrupt  # a second Ctrl-C: stop now
-            self.stop(f"interrupted ({name})")
-
-        previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
-        try:
-            yield
-        finally:
-            for s, h in previous.items():
-                signal.signal(s, h)

@@ -1,0 +1,91 @@
+import time
+
+import cv2
+import numpy as np
+import pytest
+
+from unpixel.errors import SourceError
+from unpixel.live.sources import ArraySource, FolderSource, OpenCVSource, open_source
+
+
+def test_video_file_through_opencv_every_frame_in_order(video_file, h):
+    source = open_source(str(video_file))
+    assert isinstance(source, OpenCVSource) and not source.live and source.fps == 25.0
+    frames = []
+    while (frame := source.read()) is not None:
+        frames.append(frame)
+    source.close()
+    assert len(frames) == 20
+    assert [f.index for f in frames] == list(range(20))
+    assert [f.timestamp_ms for f in frames] == [i * 40 for i in range(20)]
+    assert [h.frame_number(f.image) for f in frames] == [i % 15 for i in range(20)]
+    assert frames[0].image.shape == (64, 96, 3) and frames[0].image.dtype == np.uint8
+
+
+def test_truncated_video_is_a_clear_error(tmp_path):
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(b"\x00\x00\x00\x18ftypmp42 truncated")
+    with pytest.raises(SourceError, match=r"bad\.mp4"):
+        open_source(str(bad)).read()
+
+
+def test_missing_source_names_the_choices(tmp_path):
+    with pytest.raises(SourceError, match="picamera2"):
+        open_source(str(tmp_path / "nope.mp4"))
+
+
+def test_folder_and_single_image(tmp_path, h):
+    for i in (2, 0, 1):
+        cv2.imwrite(str(tmp_path / f"f{i}.png"), h.numbered(i))
+    source = open_source(str(tmp_path))
+    assert isinstance(source, FolderSource)
+    got = [h.frame_number(source.read().image) for _ in range(3)]
+    assert got == [0, 1, 2] and source.read() is None
+    one = open_source(str(tmp_path / "f1.png"))
+    assert h.frame_number(one.read().image) == 1 and one.read() is None
+
+
+def test_empty_folder_is_an_error(tmp_path):
+    with pytest.raises(SourceError, match="no images"):
+        open_source(str(tmp_path))
+
+
+def test_missing_camera_fails_fast():
+    t0 = time.monotonic()
+    with pytest.raises(SourceError, match="camera"):
+        open_source("57")
+    assert time.monotonic() - t0 < 10
+
+
+def test_unreachable_stream_fails_without_hanging():
+    t0 = time.monotonic()
+    with pytest.raises(SourceError, match=r"rtsp://127\.0\.0\.1:9/none"):
+        open_source("rtsp://127.0.0.1:9/none")
+    assert time.monotonic() - t0 < 15
+
+
+def test_gstreamer_pipeline_without_gstreamer_says_why():
+    if "GStreamer:                   YES" in cv2.getBuildInformation():
+        pytest.skip("this OpenCV has GStreamer")
+    with pytest.raises(SourceError, match="GStreamer"):
+        open_source("videotestsrc num-buffers=5 ! videoconvert ! appsink")
+
+
+def test_array_source_loops_and_stamps(h):
+    frames = [h.numbered(0), h.numbered(1)]
+    source = ArraySource(frames, fps=10, loops=2)
+    got = [source.read() for _ in range(5)]
+    assert got[-1] is None
+    assert [f.timestamp_ms for f in got[:4]] == [0, 100, 200, 300]
+    assert [h.frame_number(f.image) for f in got[:4]] == [0, 1, 0, 1]
+
+
+def test_video_file_ends_not_lost(tmp_path, h):
+    source = OpenCVSource(str(h.write_video(tmp_path / "two.avi", 2)))
+    assert source.read() is not None and source.read() is not None
+    assert source.read() is None  # the end of a file is not an error
+
+
+def test_picamera2_number_must_be_integer():
+    with pytest.raises(ValueError, match="integer"):
+        open_source("picamera2:x")
