@@ -17,7 +17,7 @@ $(VENV)/.runtime: pyproject.toml | $(BIN)/python
 
 # Everything: tests, ONNX Runtime and the export/training side (TensorFlow).
 $(VENV)/.all: pyproject.toml | $(BIN)/python
-	$(PIP) -e ".[dev,onnx,export]"
+	$(PIP) -e ".[dev,onnx,export,bench]"
 	touch $@ $(VENV)/.runtime
 
 ## The main job on the bundled default sample.

@@ -11,9 +11,7 @@ from unpixel.errors import UnpixelError
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
-_PENDING = {
-    "bench": ("latency, memory and FPS tables", "the benchmarks issue"),
-}
+_PENDING: dict[str, tuple[str, str]] = {}
 
 
 def _cmd_detect(args: argparse.Namespace) -> int:
@@ -32,6 +30,12 @@ def _cmd_live(args: argparse.Namespace) -> int:
     from unpixel.live.cli_live import run_live
 
     return run_live(args)
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from unpixel.bench.cli_bench import run_bench_command
+
+    return run_bench_command(args)
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
@@ -109,6 +113,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_live_arguments(p)
     add_model_arguments(p)
     p.set_defaults(func=_cmd_live)
+
+    p = sub.add_parser("bench", help="latency, memory and FPS tables; --json, --plot")
+    from unpixel.bench.cli_bench import add_arguments as add_bench_arguments
+
+    add_bench_arguments(p)
+    p.set_defaults(func=_cmd_bench)
 
     for name, (text, owner) in _PENDING.items():
         q = sub.add_parser(name, help=f"{text} (not built yet)")

@@ -1,0 +1,1 @@
+"""Benchmark definitions, the latency budgets and the CI gate (``python -m benchmarks.gate``)."""

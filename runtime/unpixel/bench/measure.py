@@ -1,0 +1,108 @@
+"""Timing statistics, peak memory and a description of the machine."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+def summarize(samples_ms: list[float]) -> dict[str, float]:
+    """p50 / p90 / p99 / mean / min of timings in ms, and how many there were."""
+    a = np.asarray(samples_ms, dtype=np.float64)
+    p50, p90, p99 = np.percentile(a, [50, 90, 99])
+    return {
+        "p50": float(p50),
+        "p90": float(p90),
+        "p99": float(p99),
+        "mean": float(a.mean()),
+        "min": float(a.min()),
+        "n": len(a),
+    }
+
+
+def time_ms(fn: Callable[[], Any], runs: int) -> list[float]:
+    """Wall time of ``runs`` calls of ``fn``, in ms each."""
+    out = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t0) * 1e3)
+    return out
+
+
+def interleaved_ms(fns: dict[str, Callable[[], Any]], runs: int) -> dict[str, list[float]]:
+    """Time several functions in turn (a, b, a, b, ...) so that machine noise hits all alike."""
+    out: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(runs):
+        for name, fn in fns.items():
+            out[name] += time_ms(fn, 1)
+    return out
+
+
+def _status_kib(field: str) -> float | None:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return float(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def peak_rss_mib() -> float:
+    """Peak resident memory (VmHWM from /proc; getrusage elsewhere), MiB."""
+    kib = _status_kib("VmHWM")
+    if kib is None:
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        kib = peak / 1024 if sys.platform == "darwin" else peak
+    return kib / 1024
+
+
+def rss_mib() -> float:
+    """Current resident memory (VmRSS), MiB; the peak where /proc is missing."""
+    kib = _status_kib("VmRSS")
+    return kib / 1024 if kib is not None else peak_rss_mib()
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _version(module: str) -> str | None:
+    from importlib import metadata
+
+    try:
+        return metadata.version(module)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on: CPU, cores, load, OS and package versions."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+    packages = ("numpy", "opencv-python-headless", "ai-edge-litert", "onnxruntime")
+    return {
+        "cpu": _cpu_model(),
+        "cores": cores,
+        "arch": platform.machine(),
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "load_average": [round(x, 2) for x in load] if load else None,
+        "packages": {p: v for p in packages if (v := _version(p))},
+    }

@@ -1,0 +1,134 @@
+"""Pipeline FPS per resolution and pixelated share, with the per-stage breakdown.
+
+Each frame's ``Result.timings`` gives the stages; the time spent inside model invocation is
+measured by wrapping each engine's ``_invoke`` (the backend call, after quantisation), so
+``overhead`` = frame time outside the models, as a share of the frame time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from unpixel.bench.measure import summarize
+from unpixel.bench.workloads import BLOCK, bench_frame
+
+
+class InvokeClock:
+    """Adds up the time the engines it wraps spend in their backend call, in ms."""
+
+    def __init__(self) -> None:
+        self.ms = 0.0
+
+    def wrap(self, engine: Any) -> None:
+        """Time ``engine``'s backend call from now on (an instance attribute shadows it)."""
+        inner: Callable[[np.ndarray], np.ndarray] = engine._invoke
+
+        def timed(x: np.ndarray) -> np.ndarray:
+            t0 = time.perf_counter()
+            try:
+                return inner(x)
+            finally:
+                self.ms += (time.perf_counter() - t0) * 1e3
+
+        engine._invoke = timed
+
+
+def pipeline_engines(pipe: Any) -> list[Any]:
+    """Every engine a pipeline holds (classifier and restorers)."""
+    return [pipe.classifier.engine, *pipe.restorer.engines.values()]
+
+
+@contextmanager
+def timed_pipeline(
+    backend: str,
+    precision: str,
+    threads: int,
+    models_dir: Path | None = None,
+) -> Iterator[tuple[Any, InvokeClock]]:
+    """A pipeline on the shipped models (or ``models_dir``'s) with an :class:`InvokeClock`."""
+    from unpixel.options import PipelineOptions
+    from unpixel.pipeline import Pipeline
+
+    options = PipelineOptions(
+        backend=backend, precision=precision, num_threads=threads, models_dir=models_dir
+    )
+    with Pipeline.create(options) as pipe:
+        clock = InvokeClock()
+        for engine in pipeline_engines(pipe):
+            clock.wrap(engine)
+        yield pipe, clock
+
+
+def run_frame(pipe: Any, clock: InvokeClock, frame: np.ndarray) -> dict[str, float]:
+    """Process one frame; its stage timings plus ``invoke`` (ms) and ``wall`` (ms)."""
+    clock.ms = 0.0
+    t0 = time.perf_counter()
+    result = pipe.process(frame)
+    wall = (time.perf_counter() - t0) * 1e3
+    return {
+        **result.timings,
+        "invoke": clock.ms,
+        "wall": wall,
+        "pixelated": float(result.detection.pixelated),
+    }
+
+
+def summarize_frames(rows: list[dict[str, float]]) -> dict[str, Any]:
+    """Medians of a case's frames: frame time, FPS, stages, invoke time, overhead share."""
+    wall = summarize([r["wall"] for r in rows])
+    stages = {
+        k: float(np.median([r.get(k, 0.0) for r in rows]))
+        for k in rows[0]
+        if k not in ("wall", "invoke", "pixelated", "total")
+    }
+    overhead = [100.0 * (1.0 - r["invoke"] / r["wall"]) for r in rows]
+    return {
+        "frame_ms": wall,
+        "fps": 1e3 / wall["p50"],
+        "stages_ms": stages,
+        "invoke_ms": float(np.median([r["invoke"] for r in rows])),
+        "overhead_pct": float(np.median(overhead)),
+        "detected": bool(np.median([r["pixelated"] for r in rows]) >= 0.5),
+    }
+
+
+def bench_pipeline(
+    backend: str,
+    precision: str,
+    threads: int,
+    resolutions: tuple[tuple[int, int], ...],
+    coverages: tuple[float, ...],
+    runs: int,
+    warmup: int = 1,
+    block: int = BLOCK,
+    models_dir: Path | None = None,
+) -> list[dict[str, Any]]:
+    """Frame time of every resolution x coverage: medians of ``runs`` frames after warm-up."""
+    out = []
+    with timed_pipeline(backend, precision, threads, models_dir) as (pipe, clock):
+        for width, height in resolutions:
+            for coverage in coverages:
+                frame = bench_frame(width, height, coverage, block)
+                for _ in range(warmup):
+                    pipe.process(frame)
+                rows = [run_frame(pipe, clock, frame) for _ in range(runs)]
+                out.append(
+                    {
+                        "backend": backend,
+                        "precision": precision,
+                        "threads": threads,
+                        "width": width,
+                        "height": height,
+                        "coverage": coverage,
+                        "block": block,
+                        "runs": runs,
+                        **summarize_frames(rows),
+                    }
+                )
+    return out

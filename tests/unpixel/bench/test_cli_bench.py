@@ -1,0 +1,44 @@
+import json
+import sys
+
+import pytest
+
+from unpixel.bench.report import markdown_table
+from unpixel.cli import main
+from unpixel.errors import MissingExtraError
+
+
+def test_markdown_table_aligns():
+    text = markdown_table(("a", "bb"), [("x", 1), ("yy", 22)])
+    assert text.splitlines() == ["| a  | bb |", "|----|---:|", "| x  |  1 |", "| yy | 22 |"]
+
+
+def test_bench_command_writes_tables_json_and_charts(tmp_path, capsys):
+    out = tmp_path / "bench.json"
+    argv = ["bench", "--models", "restorer_x4", "--formats", "tflite-int8", "tflite-fp32",
+            "--runs", "2", "--pipeline-runs", "1", "--no-keras", "--in-process",
+            "--json", str(out), "--plot", str(tmp_path / "charts")]  # fmt: skip
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    for heading in ("Machine:", "Models", "Pipeline", "OpenCV bicubic", "Targets:", "NOT MET"):
+        assert heading in text
+    result = json.loads(out.read_text())
+    assert {r["format"] for r in result["models"]} == {"tflite-int8", "tflite-fp32"}
+    assert len(result["pipeline"]) == 9 and len(result["baselines"]["bicubic"]) == 3
+    assert "keras_patch_loop" not in result["baselines"]
+    assert result["headline"]["restorer_x4_int8_vs_fp32"] > 0
+    assert sorted(p.name for p in (tmp_path / "charts").iterdir()) == [
+        "bench_models.png", "bench_pipeline.png"]  # fmt: skip
+
+
+def test_plot_without_matplotlib_names_the_extra(monkeypatch):
+    from unpixel.bench.plot import pyplot
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    with pytest.raises(MissingExtraError, match=r"unpixel\[bench\]"):
+        pyplot()
+
+
+def test_bad_threads_is_a_usage_error(capsys):
+    assert main(["bench", "--threads", "0", "--no-keras"]) == 2
+    assert "--threads" in capsys.readouterr().err
