@@ -81,13 +81,18 @@ class PipelineProcessor:
         """Frames the lores gate passed through unprocessed."""
 
     @classmethod
-    def create(cls, options: PipelineOptions | None = None, *,
+    def create(cls, options: PipelineOptions | None = None, *, mode: RunningMode | None = None,
                lores_gate: bool = False) -> PipelineProcessor:  # fmt: skip
-        """Load a pipeline (default: shipped models, VIDEO mode) and wrap it."""
+        """Load a pipeline (default: shipped models) and wrap it.
+
+        ``mode`` (default: the options' mode, VIDEO when no options are given) may be
+        LIVE_STREAM: the processor then sets the pipeline's result callback itself.
+        """
         from unpixel.pipeline import Pipeline
 
         opts = options or PipelineOptions(running_mode=RunningMode.VIDEO)
-        return cls.for_mode(opts.running_mode, lambda **kw: Pipeline.create(replace(opts, **kw)),
+        return cls.for_mode(mode or opts.running_mode,
+                            lambda **kw: Pipeline.create(replace(opts, **kw)),
                             lores_gate=lores_gate)  # fmt: skip
 
     @classmethod
@@ -119,7 +124,7 @@ class PipelineProcessor:
     def _gate(self, frame: Frame) -> Result | None:
         t0 = time.perf_counter()
         det = self.pipeline.detect(frame.lores)
-        if det.pixelated:
+        if det.regions:  # any flagged tile: the downscale may have blurred the grid away
             return None
         self.gated += 1
         ms = (time.perf_counter() - t0) * 1e3
