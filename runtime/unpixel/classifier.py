@@ -22,9 +22,9 @@ class Classifier:
         self.threshold = threshold
         self.tile = int(shape[1])
 
-    def scores(self, frame_rgb: np.ndarray) -> np.ndarray:
-        """P(pixelated) of each tile of an RGB uint8 frame."""
-        return self.engine.run(cut_tiles(frame_rgb, self.tile))[:, 0]
+    def scores(self, frame_rgb: np.ndarray, index: np.ndarray | None = None) -> np.ndarray:
+        """P(pixelated) of each tile of an RGB uint8 frame (or of the tiles ``index`` picks)."""
+        return self.engine.run(cut_tiles(frame_rgb, self.tile, index))[:, 0]
 
     def close(self) -> None:
         """Release the engine."""

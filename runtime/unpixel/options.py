@@ -50,6 +50,10 @@ class PipelineOptions:
         running_mode: IMAGE, VIDEO or LIVE_STREAM.
         result_callback: LIVE_STREAM only: called as ``callback(result, frame, timestamp_ms)``.
         restore_tile: restorer tile size in low-resolution pixels (plus a halo each side).
+        sweep: VIDEO and LIVE_STREAM only: classify a rotating 1/``sweep`` of the tiles each
+            frame (plus every tile at or next to the last detection), so a mosaic that newly
+            appears is found within ``sweep`` frames and a clean frame costs about
+            1/``sweep`` of the classifier. 1 (default): every tile, every frame.
 
     """
 
@@ -65,6 +69,7 @@ class PipelineOptions:
     running_mode: RunningMode = RunningMode.IMAGE
     result_callback: Callable[..., Any] | None = None
     restore_tile: int = 64
+    sweep: int = 1
 
     def __post_init__(self) -> None:
         format_for(self.backend, self.precision)  # ValueError names the choices
@@ -85,6 +90,12 @@ class PipelineOptions:
             raise ValueError("result_callback is only used in LIVE_STREAM mode")
         if not 16 <= self.restore_tile <= 512:
             raise ValueError(f"restore_tile must be 16..512, got {self.restore_tile}")
+        if isinstance(self.sweep, bool) or not isinstance(self.sweep, int):
+            raise ValueError(f"sweep must be an int, got {self.sweep!r}")
+        if not 1 <= self.sweep <= 8:
+            raise ValueError(f"sweep must be 1..8, got {self.sweep}")
+        if self.sweep > 1 and self.running_mode is RunningMode.IMAGE:
+            raise ValueError("sweep spreads detection over frames: use VIDEO or LIVE_STREAM")
         for scale in self.restorers:
             if scale not in (2, 3, 4):
                 raise ValueError(f"restorer scales are 2, 3 or 4, got {scale}")

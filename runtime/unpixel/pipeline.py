@@ -67,6 +67,9 @@ class Pipeline:
         self.classifier = classifier
         self.restorer = restorer
         self._previous: tuple[Detection, np.ndarray] | None = None
+        self._scores: tuple[np.ndarray, tuple[int, ...]] | None = None  # sweep: last scores
+        self._frames = 0
+        self._settled = True
         self._last_ts: int | None = None
         self._busy = threading.Lock()
         self._video = threading.Lock()  # VIDEO mode: one frame at a time (state, timestamps)
@@ -100,9 +103,48 @@ class Pipeline:
         mask[y0:y1, x0:x1] |= expand_cells(cells, grid.block, ly, lx)
         return int(cells.sum())
 
-    def _detect(self, frame: np.ndarray, timings: dict[str, float]) -> Detection:
+    def _classify(self, frame: np.ndarray, sweep: bool) -> tuple[np.ndarray, int]:
+        """Tile scores of ``frame`` and how many tiles ran through the classifier.
+
+        With ``sweep`` (VIDEO / LIVE_STREAM and options.sweep > 1) only this frame's share
+        of the rotating lattice and the tiles at or next to the last detection run; the
+        others keep their last score.
+        """
+        rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+        k = self.options.sweep
+        sweep = sweep and k > 1
+        if not sweep or self._scores is None or self._scores[1] != frame.shape:
+            scores = self.classifier.scores(rgb)
+        else:
+            scores = self._scores[0].copy()
+            ys, xs = tile_origins(*frame.shape[:2], self.classifier.tile)
+            rows, cols = np.divmod(np.arange(scores.size), len(xs))
+            flags = (scores >= self.classifier.threshold).reshape(len(ys), len(xs))
+            near = cv2.dilate(flags.view(np.uint8), np.ones((3, 3), np.uint8)).ravel() > 0
+            ran = near | ((rows + cols) % k == self._frames % k)
+            index = np.flatnonzero(ran)
+            if index.size:
+                scores[index] = self.classifier.scores(rgb, index)
+            flags = (scores >= self.classifier.threshold).reshape(len(ys), len(xs))
+            near = cv2.dilate(flags.view(np.uint8), np.ones((3, 3), np.uint8)).ravel() > 0
+            # settled: every tile at or next to this detection ran now (VIDEO may reuse it)
+            self._settled = not (near & ~ran).any()
+            self._frames += 1
+            self._scores = (scores, frame.shape)
+            return scores, int(index.size)
+        if sweep:
+            self._scores, self._frames = (scores, frame.shape), 1
+        self._settled = True
+        return scores, int(scores.size)
+
+    def _flags(self) -> np.ndarray | None:
+        """Sweep: the tile flags of the last scores."""
+        return None if self._scores is None else self._scores[0] >= self.classifier.threshold
+
+    def _detect(self, frame: np.ndarray, timings: dict[str, float],
+                sweep: bool = False) -> Detection:  # fmt: skip
         t0 = time.perf_counter()
-        scores = self.classifier.scores(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
+        scores, classified = self._classify(frame, sweep)
         t1 = time.perf_counter()
         h, w = frame.shape[:2]
         flags = scores >= self.classifier.threshold
@@ -121,7 +163,8 @@ class Pipeline:
         resolved = [r for r, n in zip(regions, sizes, strict=True) if r.grid and n > 0]
         best = max(resolved, key=lambda r: r.box[2] * r.box[3], default=None)
         t3 = time.perf_counter()
-        timings.update(classify=(t1 - t0) * 1e3, grid=(t2 - t1) * 1e3, cells=(t3 - t2) * 1e3)
+        timings.update(classify=(t1 - t0) * 1e3, grid=(t2 - t1) * 1e3, cells=(t3 - t2) * 1e3,
+                       tiles=float(classified))  # fmt: skip
         return Detection(pixelated=best is not None, score=float(scores.max()),
                          grid=best.grid if best else None, mask=mask,
                          regions=tuple(regions))  # fmt: skip
@@ -156,7 +199,7 @@ class Pipeline:
         frame = as_bgr(frame)
         timings: dict[str, float] = {}
         if det is None:
-            det = self._detect(frame, timings)
+            det = self._detect(frame, timings, sweep=True)
         t1 = time.perf_counter()
         image = self._restore(frame, det) if det.pixelated else frame.copy()
         t2 = time.perf_counter()
@@ -173,12 +216,19 @@ class Pipeline:
 
         The previous frame's detection is reused while its grid still explains this frame
         (at least 90% of its mosaic cells are still flat); otherwise detection runs again.
+        With ``sweep`` > 1 this frame's share of the tiles is still classified while reusing,
+        and any change in the flagged tiles (a new mosaic elsewhere) ends the reuse.
         """
         self._require(RunningMode.VIDEO)
         frame = as_bgr(frame)
         with self._video:
             self._check_timestamp(timestamp_ms)
-            det = self._reuse(frame)
+            det = self._reuse(frame) if self._settled else None
+            if det is not None and self.options.sweep > 1:
+                before = self._flags()
+                self._classify(frame, sweep=True)
+                if not (self._settled and np.array_equal(before, self._flags())):
+                    det = None
             result = self._process(frame, det)
             if det is not None:
                 result.timings["reused_detection"] = 1.0

@@ -16,15 +16,21 @@ def tile_origins(height: int, width: int, tile: int) -> tuple[list[int], list[in
     return ys, xs
 
 
-def cut_tiles(frame: np.ndarray, tile: int) -> np.ndarray:
-    """All tiles of a frame, row by row, as (N, tile, tile, C); small frames are edge-padded."""
+def cut_tiles(frame: np.ndarray, tile: int, index: np.ndarray | None = None) -> np.ndarray:
+    """Tiles of a frame, row by row, as (N, tile, tile, C); small frames are edge-padded.
+
+    ``index`` picks some of them (positions in that row-by-row order); default: all.
+    """
     h, w = frame.shape[:2]
     if h < tile or w < tile:
         pad = ((0, max(0, tile - h)), (0, max(0, tile - w)), (0, 0))
         frame = np.pad(frame, pad, mode="edge")
         h, w = frame.shape[:2]
     ys, xs = tile_origins(h, w, tile)
-    return np.stack([frame[y : y + tile, x : x + tile] for y in ys for x in xs])
+    origins = [(y, x) for y in ys for x in xs]
+    if index is not None:
+        origins = [origins[i] for i in index]
+    return np.stack([frame[y : y + tile, x : x + tile] for y, x in origins])
 
 
 def flagged_regions(

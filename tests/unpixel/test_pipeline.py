@@ -95,6 +95,38 @@ def test_video_mode_reuses_detection(astronaut):
             p.process(astronaut)
 
 
+def test_video_sweep_classifies_a_share_and_finds_a_new_mosaic_in_time(astronaut):
+    k = 3
+    frames = [np.roll(astronaut, 2 * i, axis=1) for i in range(8)]
+    box = (150, 120, 200, 180)
+    mosaic = [up.pixelate(f, 4, region=box) for f in frames]
+    with Pipeline.create() as full:
+        total = full.process(frames[0]).timings["tiles"]
+        want = full.detect(mosaic[3])
+    assert want.pixelated
+    opts = PipelineOptions(running_mode=RunningMode.VIDEO, sweep=k)
+    with Pipeline.create(opts) as p:
+        tiles = [p.process_for_video(f, 33 * i).timings["tiles"] for i, f in enumerate(frames[:3])]
+        assert tiles[0] == total  # the first frame: every tile
+        assert all(t <= -(-total // k) for t in tiles[1:])
+        found = [p.process_for_video(f, 33 * (3 + i)) for i, f in enumerate(mosaic[3:])]
+    first = next(i for i, r in enumerate(found) if r.detection.pixelated)
+    assert first < k
+    got = found[first].detection
+    assert (got.grid.block, got.grid.phase) == (want.grid.block, want.grid.phase)
+    # once found, the tiles around it run every frame: the whole box is covered next frame
+    x, y, w, h = box
+    assert found[first + 1].detection.mask[y : y + h, x : x + w].mean() > 0.9
+    # while a detection is reused, a second mosaic elsewhere is still found within k frames
+    with Pipeline.create(opts) as p:
+        for i in range(4):
+            p.process_for_video(mosaic[3], 33 * i)
+        assert p.process_for_video(mosaic[3], 200).timings.get("reused_detection") == 1.0
+        both = up.pixelate(mosaic[3], 6, phase=(1, 2), region=(420, 400, 92, 112))
+        late = [p.process_for_video(both, 300 + 33 * i).detection for i in range(k)]
+    assert any(len([r for r in d.regions if r.grid]) == 2 for d in late)
+
+
 def test_live_stream_calls_back_and_drops_when_busy(astronaut):
     got, done = [], threading.Event()
 
@@ -120,6 +152,9 @@ def test_live_stream_calls_back_and_drops_when_busy(astronaut):
         ({"running_mode": RunningMode.LIVE_STREAM}, "result_callback"),
         ({"result_callback": print}, "only used in LIVE_STREAM"),
         ({"restorers": {5: "x.tflite"}}, "scales are 2, 3 or 4"),
+        ({"sweep": 0, "running_mode": RunningMode.VIDEO}, "sweep must be 1..8"),
+        ({"sweep": True, "running_mode": RunningMode.VIDEO}, "sweep must be an int"),
+        ({"sweep": 3}, "use VIDEO or LIVE_STREAM"),
     ],
 )
 def test_options_are_validated(kwargs, match):
