@@ -27,6 +27,17 @@ def list_images(folder: str | os.PathLike[str], *, recursive: bool = False) -> l
     return sorted(p for p in files if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
 
 
+def publish(tmp: Path, path: Path) -> None:
+    """Rename a finished temporary file to ``path``, with the mode a plain ``open`` gives.
+
+    ``mkstemp`` creates files readable by their owner only (0600). Raises OSError.
+    """
+    mask = os.umask(0o022)
+    os.umask(mask)
+    tmp.chmod(0o666 & ~mask)
+    tmp.replace(path)
+
+
 def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file and a rename.
 
@@ -42,7 +53,7 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-        Path(tmp).replace(path)
+        publish(Path(tmp), path)
     except OSError as exc:
         with contextlib.suppress(OSError):
             Path(tmp).unlink()

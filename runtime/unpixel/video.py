@@ -13,6 +13,7 @@ import numpy as np
 
 from unpixel._image import MAX_PIXELS
 from unpixel.errors import SinkError, SourceError
+from unpixel.io import publish
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mkv", ".mov", ".webm", ".m4v")
 FOURCC = {".mp4": "mp4v", ".m4v": "mp4v", ".mov": "mp4v", ".avi": "MJPG", ".mkv": "MJPG",
@@ -117,7 +118,7 @@ class VideoWriter:
             self.abort()
             raise SinkError(f"cannot write {self.path}: {problem}")
         try:
-            self._tmp.replace(self.path)
+            publish(self._tmp, self.path)
         except OSError as exc:
             self.abort()
             raise SinkError(f"cannot write {self.path}: {exc.strerror or exc}") from exc
