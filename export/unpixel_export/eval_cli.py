@@ -111,8 +111,12 @@ def _parity(args: argparse.Namespace, paths: list[Path]) -> tuple[str, dict[str,
     root = args.restorers
     entries = load_models(root / "manifest.json")
     threshold = args.threshold or shipped_threshold(root / "classifier.keras") or 0.5
+    calibration = None
+    if getattr(args, "recalibrate", False):
+        calibration = PhotoBank.from_paths(photo_paths(None, args.corpus, "train"))
     report = evaluate_parity(entries, root, PhotoBank.from_paths(paths), threshold,
-                             tiles_per_case=args.tiles, seed=args.seed)  # fmt: skip
+                             tiles_per_case=args.tiles, seed=args.seed,
+                             calibration=calibration, target_fpr=args.target_fpr)  # fmt: skip
     head = (f"Parity of every format in {root / 'manifest.json'} with Keras float; "
             f"{args.tiles} tiles per detection case, seed {args.seed}; max abs on classifier "
             "tiles and on 32 LR crops (40 px); PSNR by the restoration protocol (cascades "

@@ -21,7 +21,7 @@ from unpixel.formats import FORMATS, Format
 from unpixel.manifest import ModelEntry
 from unpixel.metrics import DetectionStats
 from unpixel_export.data import PhotoBank, to_model_input
-from unpixel_export.detect_eval import tile_cases
+from unpixel_export.detect_eval import calibrate_threshold, tile_cases
 from unpixel_export.keras_infer import classifier_predict, load_keras, restorer_upscale
 from unpixel_export.restore_eval import evaluate_restoration
 
@@ -56,6 +56,7 @@ class ParityReport:
     """Rows keyed by (model name, format name)."""
 
     threshold: float
+    thresholds: dict[str, float] = field(default_factory=dict)  # classifier, by format
     max_abs: dict[tuple[str, str], float] = field(default_factory=dict)
     detection: dict[str, DetectionStats] = field(default_factory=dict)  # by format
     psnr: dict[str, dict[int, float]] = field(default_factory=dict)  # restorers, by format
@@ -82,21 +83,29 @@ class ParityReport:
                         out[f"restorer {fmt} b={b} within {INT8_PSNR_DROP} dB"] = ok
         return out
 
+    def threshold_of(self, fmt: str) -> float:
+        """The classifier threshold the format was scored at."""
+        return self.thresholds.get(fmt, self.threshold)
+
     def to_markdown(self) -> str:
         """The parity tables and the bars."""
         fmts = list(self.detection) or list(self.psnr)
-        lines = [f"Classifier (threshold {self.threshold:.3f}) and restorers, per format:", "",
-                 "| format | classifier max abs | F1 | FPR | restorer max abs (x2/x3/x4) | "
+        lines = [f"Classifier (Keras threshold {self.threshold:.3f}; each format at its own "
+                 "threshold, calibrated on the train split when recalibrated) and restorers, "
+                 "per format:", "",
+                 "| format | classifier max abs | threshold | F1 | FPR | "
+                 "restorer max abs (x2/x3/x4) | "
                  + " | ".join(f"PSNR b={b}" for b in sorted(next(iter(self.psnr.values()), {})))
                  + " | size (classifier + restorers) |"]  # fmt: skip
-        ncols = 5 + len(next(iter(self.psnr.values()), {}))
+        ncols = 6 + len(next(iter(self.psnr.values()), {}))
         lines.append("|---|" + "---:|" * ncols)
         for fmt in fmts:
             det = self.detection.get(fmt)
             diff = self.max_abs.get(("classifier", fmt))
             rdiff = [self.max_abs.get((f"restorer_x{s}", fmt)) for s in (2, 3, 4)]
             size = sum(v for (n, f), v in self.sizes.items() if f == fmt)
-            cells = [fmt, _num(diff), f"{det.f1:.4f}" if det else "-",
+            cells = [fmt, _num(diff), f"{self.threshold_of(fmt):.3f}" if det else "-",
+                     f"{det.f1:.4f}" if det else "-",
                      f"{det.fpr:.2%}" if det else "-",
                      " / ".join(_num(d) for d in rdiff)]  # fmt: skip
             cells += [f"{v:.2f}" for _, v in sorted(self.psnr.get(fmt, {}).items())]
@@ -112,6 +121,7 @@ class ParityReport:
         """JSON form."""
         return {
             "threshold": self.threshold,
+            "thresholds": self.thresholds,
             "max_abs": {f"{n} {f}": v for (n, f), v in self.max_abs.items()},
             "detection": {f: s.to_dict() for f, s in self.detection.items()},
             "psnr": self.psnr,
@@ -131,12 +141,20 @@ def _stats(scores: np.ndarray, truth: np.ndarray, threshold: float) -> Detection
 def evaluate_parity(
     entries: Sequence[ModelEntry], root: Path, bank: PhotoBank, threshold: float,
     tiles_per_case: int = 100, lr_crops: int = 32, num_threads: int = 2, seed: int = 0,
+    calibration: PhotoBank | None = None, target_fpr: float = 0.005,
 ) -> ParityReport:  # fmt: skip
-    """Run every artifact in ``entries`` (verified against their sha256) against Keras."""
+    """Run every artifact in ``entries`` (verified against their sha256) against Keras.
+
+    With a ``calibration`` bank (train photos), each exported classifier gets its own
+    threshold, calibrated like the Keras one (:func:`calibrate_threshold`), and is scored
+    at it: quantisation shifts scores, so an int8 model needs its own operating point.
+    """
     report = ParityReport(threshold=threshold)
     by_key = {(e.name, e.format): e for e in entries}
     keras_models = {e.name: load_keras(e.verify(root)) for e in entries if e.format == "keras"}
-    cases, _ = tile_cases(bank, 64, tiles_per_case, seed)
+    tile = next((int(m.input_shape[1]) for n, m in keras_models.items()
+                 if n.startswith("classifier")), 64)  # fmt: skip
+    cases, _ = tile_cases(bank, tile, tiles_per_case, seed)
     tiles = np.concatenate(list(cases.values()))
     truth = np.concatenate([np.full(len(v), g != "clean") for (g, _), v in cases.items()])
     rng = np.random.default_rng(seed)
@@ -158,7 +176,11 @@ def evaluate_parity(
             if entry.task == "classifier":
                 predict = classifier_predict(model) if engine is None else engine_predict(engine)
                 scores = predict(tiles)
-                report.detection[fmt_name] = _stats(scores, truth, threshold)
+                if calibration is not None and engine is not None:
+                    report.thresholds[fmt_name] = calibrate_threshold(
+                        predict, calibration, tile, target_fpr
+                    )
+                report.detection[fmt_name] = _stats(scores, truth, report.threshold_of(fmt_name))
                 diff = np.abs(scores - ref_scores[name]).max()
                 report.max_abs[(name, fmt_name)] = float(diff)
             else:

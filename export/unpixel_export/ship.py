@@ -138,6 +138,10 @@ def attach_parity(models_dir: Path, reports: Path) -> None:
         if m["task"] == "classifier" and m["format"] in parity["detection"]:
             det = parity["detection"][m["format"]]
             entry.update(f1=det.get("f1"), fpr=det.get("fpr"))
+            own = parity.get("thresholds", {}).get(m["format"])
+            if own is not None:  # this artifact's own operating point, from the train split
+                m["threshold"] = own
+                entry["threshold_calibrated_on"] = "train"
         if m["task"] == "restorer" and m["format"] in parity["psnr"]:
             entry["psnr_cascade_by_block"] = parity["psnr"][m["format"]]
         m["parity"] = entry

@@ -140,7 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--target-fpr", type=float, default=0.005,
                    help="detect: calibration target, per clean tile kind")  # fmt: skip
     p.add_argument("--recalibrate", action="store_true",
-                   help="detect: calibrate on train photos, ignore the manifest")  # fmt: skip
+                   help="detect, parity: calibrate thresholds on train photos (parity: one per "
+                        "exported classifier), ignore the manifest")  # fmt: skip
     p.add_argument("--restorers", type=Path, default=Path("models"),
                    help="restore, parity: the models folder")  # fmt: skip
     p.add_argument("--json", type=Path, metavar="FILE", help="also write the report as JSON")
