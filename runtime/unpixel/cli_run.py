@@ -22,14 +22,19 @@ def add_model_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--strict", action="store_true",
                    help="fail if the delegate does not load (default: use the CPU)")  # fmt: skip
     p.add_argument("--models-dir", type=Path, help="a folder with manifest.json (default: shipped)")
+    p.add_argument("--sweep", type=int, default=1, metavar="K",
+                   help="videos, live feeds: classify 1/K of the tiles per frame (plus those "
+                        "near the last detection); new mosaics found within K frames")  # fmt: skip
     p.add_argument("--json", action="store_true", help="print the results as JSON")
 
 
 def pipeline_from(args: argparse.Namespace, **kw: Any) -> Any:
     """A pipeline built from the shared flags."""
-    from unpixel.options import PipelineOptions
+    from unpixel.options import PipelineOptions, RunningMode
     from unpixel.pipeline import Pipeline
 
+    if kw.get("running_mode", RunningMode.IMAGE) is not RunningMode.IMAGE:
+        kw.setdefault("sweep", getattr(args, "sweep", 1))
     return Pipeline.create(PipelineOptions(
         backend=args.backend, precision=args.precision, num_threads=args.threads,
         delegate=args.delegate, strict=args.strict, models_dir=args.models_dir, **kw,
