@@ -33,6 +33,14 @@ def _find(entries: list[ModelEntry], fmt: Format, task: str, scale: int | None) 
                      f"run: unpixel export --formats {fmt.name}")  # fmt: skip
 
 
+def _verified(entry: ModelEntry, root: Path) -> Path:
+    """The entry's file after checking it lies inside ``root`` and matches its sha256."""
+    path = entry.path(root)
+    if not path.resolve().is_relative_to(root.resolve()):
+        raise ModelError(f"the manifest names {entry.file!r}, outside {root}: refused")
+    return entry.verify(root)
+
+
 def resolve(options: PipelineOptions) -> ModelFiles:
     """The files ``options`` ask for; manifest files are checked against their sha256."""
     fmt = format_for(options.backend, options.precision)
@@ -44,12 +52,12 @@ def resolve(options: PipelineOptions) -> ModelFiles:
         threshold = options.threshold or DEFAULT_THRESHOLD
     else:
         entry = _find(entries, fmt, "classifier", None)
-        classifier = entry.verify(root)
+        classifier = _verified(entry, root)
         threshold = options.threshold or float(entry.extra.get("threshold", DEFAULT_THRESHOLD))
     restorers = {}
     for scale in (2, 3, 4):
         if scale in options.restorers:
             restorers[scale] = Path(options.restorers[scale])
         else:
-            restorers[scale] = _find(entries, fmt, "restorer", scale).verify(root)
+            restorers[scale] = _verified(_find(entries, fmt, "restorer", scale), root)
     return ModelFiles(fmt, classifier, threshold, restorers)
