@@ -20,9 +20,10 @@ $(VENV)/.all: pyproject.toml | $(BIN)/python
 	$(PIP) -e ".[dev,onnx,export,bench]"
 	touch $@ $(VENV)/.runtime
 
-## The main job on the bundled default sample.
+## The main job on the bundled default sample: the photos, then the live loop on the sample clip.
 demo: $(VENV)/.runtime
 	$(BIN)/unpixel demo --output out/demo
+	$(BIN)/unpixel live --output out/live
 
 ## Every test, lint included.
 test: $(VENV)/.all
