@@ -11,59 +11,38 @@
     source.close()
     print(stats.to_dict())            # frames, FPS, dropped, latency p50/p95
 
-picamera2 and the display are imported only when used.
+Names are imported on first use; picamera2 and the display only when opened.
 """
 
 from __future__ import annotations
 
-from unpixel.live.capture import LatestFrame, PacedSource
-from unpixel.live.loop import LiveLoop, LiveOptions
-from unpixel.live.mjpeg import MjpegSink
-from unpixel.live.processors import DelayedProcessor, PipelineProcessor, Processor
-from unpixel.live.sample import SampleClip, SampleSource
-from unpixel.live.sinks import (
-    BeforeAfterSink,
-    CallbackSink,
-    DisplaySink,
-    FolderSink,
-    Packet,
-    Sink,
-    VideoFileSink,
-)
-from unpixel.live.sources import (
-    ArraySource,
-    FolderSource,
-    Frame,
-    OpenCVSource,
-    Source,
-    open_source,
-)
-from unpixel.live.stats import FpsMeter, LoopStats
+import importlib
+from typing import Any
 
-__all__ = [
-    "ArraySource",
-    "BeforeAfterSink",
-    "CallbackSink",
-    "DelayedProcessor",
-    "DisplaySink",
-    "FolderSink",
-    "FolderSource",
-    "FpsMeter",
-    "Frame",
-    "LatestFrame",
-    "LiveLoop",
-    "LiveOptions",
-    "LoopStats",
-    "MjpegSink",
-    "OpenCVSource",
-    "PacedSource",
-    "Packet",
-    "PipelineProcessor",
-    "Processor",
-    "SampleClip",
-    "SampleSource",
-    "Sink",
-    "Source",
-    "VideoFileSink",
-    "open_source",
-]
+_WHERE = {
+    "LatestFrame": "capture", "PacedSource": "capture",
+    "LiveLoop": "loop", "LiveOptions": "loop",
+    "MjpegSink": "mjpeg",
+    "DelayedProcessor": "processors", "PipelineProcessor": "processors", "Processor": "processors",
+    "SampleClip": "sample", "SampleSource": "sample",
+    "BeforeAfterSink": "sinks", "CallbackSink": "sinks", "DisplaySink": "sinks",
+    "FolderSink": "sinks", "Packet": "sinks", "Sink": "sinks", "VideoFileSink": "sinks",
+    "ArraySource": "sources", "FolderSource": "sources", "Frame": "sources",
+    "OpenCVSource": "sources", "Source": "sources", "open_source": "sources",
+    "FpsMeter": "stats", "LoopStats": "stats",
+}  # fmt: skip
+"""Public name -> its module: imported on first use, so ``import unpixel.live`` stays light."""
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module = _WHERE[name]
+    except KeyError:
+        raise AttributeError(f"module 'unpixel.live' has no attribute {name!r}") from None
+    return getattr(importlib.import_module(f"unpixel.live.{module}"), name)
+
+
+def __dir__() -> list[str]:
+    return __all__

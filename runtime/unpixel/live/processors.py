@@ -52,9 +52,16 @@ class _ResultSlot:
         self._result = result
         self._event.set()
 
-    def wait(self) -> Result:
-        if not self._event.wait(RESULT_TIMEOUT_S):
-            raise TimeoutError(f"no result from the pipeline in {RESULT_TIMEOUT_S:g} s")
+    def wait(self, pipeline: Pipeline) -> Result:
+        # The pipeline's worker thread swallows its errors (the callback is then never
+        # called), so watch the thread too instead of waiting out the whole timeout.
+        deadline = time.monotonic() + RESULT_TIMEOUT_S
+        while not self._event.wait(0.05):
+            worker = getattr(pipeline, "_worker", None)
+            if (worker is not None and not worker.is_alive()) and not self._event.is_set():
+                raise RuntimeError("the pipeline failed on this frame (its error is above)")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no result from the pipeline in {RESULT_TIMEOUT_S:g} s")
         self._event.clear()
         result, self._result = self._result, None
         assert result is not None
@@ -119,7 +126,7 @@ class PipelineProcessor:
         assert self._slot is not None
         if not self.pipeline.process_async(frame.image, ts):  # pragma: no cover - we wait
             raise RuntimeError("the pipeline dropped a frame while idle")
-        return self._slot.wait()
+        return self._slot.wait(self.pipeline)
 
     def _gate(self, frame: Frame) -> Result | None:
         t0 = time.perf_counter()

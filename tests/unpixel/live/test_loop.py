@@ -42,10 +42,11 @@ def test_slow_pipeline_on_a_live_source_drops_instead_of_lagging(h):
     assert stats.frames + stats.dropped == 60
     assert stats.dropped >= 30  # ~20 FPS of work against 60 FPS of frames
     # No backlog: latency stays near one processing time plus a frame interval, from first
-    # to last frame (with a queue it would grow by ~33 ms a frame).
-    assert max(stats.latency_ms) < 50 + 17 + 60
-    first, last = np.mean(stats.latency_ms[:3]), np.mean(stats.latency_ms[-3:])
-    assert last < first + 40
+    # to last frame; a queue would grow it by ~33 ms a frame, to ~600 ms by the end. (Loose
+    # margins: the machine may be busy.)
+    assert np.median(stats.latency_ms) < 50 + 17 + 50
+    first, last = np.median(stats.latency_ms[:5]), np.median(stats.latency_ms[-5:])
+    assert last < first + 60 and last < 200
 
 
 @pytest.mark.parametrize("live", [False, True])
@@ -164,3 +165,20 @@ def test_delayed_processor_adds_its_time(h):
     t0 = time.perf_counter()
     result = slow(Frame(h.numbered(0), 0, 0, 0.0))
     assert time.perf_counter() - t0 >= 0.03 and result.timings["total"] >= 30
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_live_stream_mode_reports_a_failing_frame_instead_of_hanging(monkeypatch):
+    from unpixel.live.sources import Frame
+
+    with PipelineProcessor.create(mode=RunningMode.LIVE_STREAM) as processor:
+        image = SampleSource(frames=3, size=(96, 64)).clip.frame(0)
+
+        def broken(*args, **kw):
+            raise RuntimeError("engine failed")
+
+        monkeypatch.setattr(processor.pipeline, "_process", broken)
+        t0 = time.monotonic()
+        with pytest.raises(RuntimeError, match="pipeline failed"):
+            processor(Frame(image, 0, 0, 0.0))
+        assert time.monotonic() - t0 < 5
