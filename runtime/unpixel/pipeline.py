@@ -76,6 +76,8 @@ class Pipeline:
         self._worker: threading.Thread | None = None
         self.dropped = 0
         """LIVE_STREAM: frames dropped because the previous one was still being processed."""
+        self.error: Exception | None = None
+        """LIVE_STREAM: the error of the last frame that failed (raised by the next call)."""
 
     @classmethod
     def create(cls, options: PipelineOptions | None = None) -> Pipeline:
@@ -252,8 +254,12 @@ class Pipeline:
         """LIVE_STREAM: start processing ``frame`` unless busy; the result goes to the callback.
 
         Returns False when the frame was dropped because the previous one is still running.
+        An error in processing a frame is kept in :attr:`error` and raised by the next call.
         """
         self._require(RunningMode.LIVE_STREAM)
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise RuntimeError(f"the previous frame failed: {error}") from error
         self._check_timestamp(timestamp_ms)
         frame = as_bgr(frame).copy()
         if not self._busy.acquire(blocking=False):
@@ -266,6 +272,8 @@ class Pipeline:
                 callback = self.options.result_callback
                 assert callback is not None
                 callback(result, frame, timestamp_ms)
+            except Exception as e:  # handed to the caller by the next call
+                self.error = e
             finally:
                 self._busy.release()
 

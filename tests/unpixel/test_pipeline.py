@@ -142,6 +142,24 @@ def test_live_stream_calls_back_and_drops_when_busy(astronaut):
     assert p.dropped == accepted.count(False)
 
 
+def test_live_stream_error_reaches_the_caller(astronaut):
+    done = threading.Event()
+
+    def callback(result, frame, ts):
+        done.set()
+        raise OSError("sink gone")
+
+    opts = PipelineOptions(running_mode=RunningMode.LIVE_STREAM, result_callback=callback)
+    with Pipeline.create(opts) as p:
+        assert p.process_async(astronaut, 0)
+        assert done.wait(30)
+        p._worker.join()
+        assert isinstance(p.error, OSError)
+        with pytest.raises(RuntimeError, match="previous frame failed: sink gone"):
+            p.process_async(astronaut, 1)
+        assert p.error is None
+
+
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
