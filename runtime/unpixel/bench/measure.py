@@ -92,6 +92,30 @@ def _version(module: str) -> str | None:
         return None
 
 
+def _git(root: Path, *args: str) -> str:
+    import subprocess
+
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(root), *args], capture_output=True, text=True, timeout=10
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return proc.stdout.strip()
+
+
+def code_version() -> dict[str, Any] | None:
+    """The git commit of the runtime measured, and whether its files had local changes."""
+    root = Path(__file__).resolve().parents[3]
+    head = _git(root, "rev-parse", "--short", "HEAD") if (root / ".git").exists() else ""
+    if not head:
+        return None
+    return {
+        "commit": head,
+        "runtime_modified": bool(_git(root, "status", "--porcelain", "runtime")),
+    }
+
+
 def machine() -> dict[str, Any]:
     """What the figures were measured on: CPU, cores, load, OS and package versions."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()

@@ -18,6 +18,9 @@ import numpy as np
 from unpixel.bench.measure import summarize
 from unpixel.bench.workloads import BLOCK, bench_frame
 
+NOT_STAGES = frozenset({"total", "wall", "invoke", "pixelated", "tiles", "reused_detection"})
+"""Keys of a frame's timings that are not stage times in ms (totals, counts, flags)."""
+
 
 class InvokeClock:
     """Adds up the time the engines it wraps spend in their backend call, in ms."""
@@ -83,9 +86,7 @@ def summarize_frames(rows: list[dict[str, float]]) -> dict[str, Any]:
     """Medians of a case's frames: frame time, FPS, stages, invoke time, overhead share."""
     wall = summarize([r["wall"] for r in rows])
     stages = {
-        k: float(np.median([r.get(k, 0.0) for r in rows]))
-        for k in rows[0]
-        if k not in ("wall", "invoke", "pixelated", "total")
+        k: float(np.median([r.get(k, 0.0) for r in rows])) for k in rows[0] if k not in NOT_STAGES
     }
     overhead = [100.0 * (1.0 - r["invoke"] / r["wall"]) for r in rows]
     return {

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from unpixel.bench.baselines import bench_bicubic, bench_keras
-from unpixel.bench.measure import interleaved_ms, machine, summarize
+from unpixel.bench.measure import code_version, interleaved_ms, machine, summarize
 from unpixel.bench.models import ModelCase, model_cases, run_model
 from unpixel.bench.pipeline import bench_pipeline
 from unpixel.bench.roof import default_roof_file, measure_roof
@@ -126,6 +126,7 @@ def run_bench(settings: BenchSettings, log: Callable[[str], None] = _log) -> dic
         "schema": SCHEMA,
         "machine": machine(),
         "settings": _settings_dict(settings),
+        "code": code_version(),
     }
 
     roof: dict[int, Any] = {}
