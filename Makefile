@@ -53,7 +53,7 @@ reports: $(VENV)/.all
 	$(BIN)/unpixel eval --task grid --trials 4 --json reports/grid_validation.json --markdown reports/grid_validation.md
 	$(BIN)/python -m unpixel_export.ship
 	$(BIN)/unpixel export
-	$(BIN)/unpixel eval --task parity --recalibrate --json reports/parity_validation.json --markdown reports/parity_validation.md
+	$(BIN)/unpixel eval --task parity --json reports/parity_validation.json --markdown reports/parity_validation.md
 	$(BIN)/python -m unpixel_export.ship
 
 clean:
