@@ -121,16 +121,13 @@ class Pipeline:
             scores = self._scores[0].copy()
             ys, xs = tile_origins(*frame.shape[:2], self.classifier.tile)
             rows, cols = np.divmod(np.arange(scores.size), len(xs))
-            flags = (scores >= self.classifier.threshold).reshape(len(ys), len(xs))
-            near = cv2.dilate(flags.view(np.uint8), np.ones((3, 3), np.uint8)).ravel() > 0
-            ran = near | ((rows + cols) % k == self._frames % k)
+            shape = (len(ys), len(xs))
+            ran = self._near(scores, shape) | ((rows + cols) % k == self._frames % k)
             index = np.flatnonzero(ran)
             if index.size:
                 scores[index] = self.classifier.scores(rgb, index)
-            flags = (scores >= self.classifier.threshold).reshape(len(ys), len(xs))
-            near = cv2.dilate(flags.view(np.uint8), np.ones((3, 3), np.uint8)).ravel() > 0
             # settled: every tile at or next to this detection ran now (VIDEO may reuse it)
-            self._settled = not (near & ~ran).any()
+            self._settled = not (self._near(scores, shape) & ~ran).any()
             self._frames += 1
             self._scores = (scores, frame.shape)
             return scores, int(index.size)
@@ -138,6 +135,11 @@ class Pipeline:
             self._scores, self._frames = (scores, frame.shape), 1
         self._settled = True
         return scores, int(scores.size)
+
+    def _near(self, scores: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+        """Tiles (flat, cut_tiles order) that are flagged or touch a flagged one."""
+        flags = (scores >= self.classifier.threshold).reshape(shape).view(np.uint8)
+        return cv2.dilate(flags, np.ones((3, 3), np.uint8)).ravel() > 0
 
     def _flags(self) -> np.ndarray | None:
         """Sweep: the tile flags of the last scores."""
