@@ -124,7 +124,32 @@ def _parity(args: argparse.Namespace, paths: list[Path]) -> tuple[str, dict[str,
     return head + "\n\n" + report.to_markdown(), report.to_dict()
 
 
-TASKS = {"grid": _grid, "detect": _detect, "restore": _restore, "parity": _parity}
+def _pipeline(args: argparse.Namespace, paths: list[Path]) -> tuple[str, dict[str, object]]:
+    import unpixel as up
+    from unpixel_export.pipeline_eval import BAR_DB, evaluate_pipeline, models_version
+
+    root = args.restorers
+    pipes = {p: up.Pipeline.create(up.PipelineOptions(precision=p, models_dir=root))
+             for p in ("int8", "fp32")}  # fmt: skip
+    try:
+        photos = load_photos(paths)
+        report = evaluate_pipeline(photos, pipes, seed=args.seed, names=[p.stem for p in paths])
+        report.models = models_version(root, pipes)
+    finally:
+        for pipe in pipes.values():
+            pipe.close()
+    commit = str(report.models["commit"])[:7] or "unknown"
+    dirty = " (with local changes)" if report.models["modified"] else ""
+    head = (f"End-to-end PSNR of the pipeline (IMAGE mode, default options; tflite-int8 and "
+            f"tflite-fp32 models from {root / 'manifest.json'}, {root}/ at commit {commit}"
+            f"{dirty}) against the fp32 restorer given the true grid (ref), seed {args.seed}. "
+            f"RGB PSNR over the pixelated area, border of b pixels ignored; bar: int8 pipeline "
+            f"within {BAR_DB} dB of the ref for b = 2, 3, 4.")  # fmt: skip
+    return head + "\n\n" + report.to_markdown(), report.to_dict()
+
+
+TASKS = {"grid": _grid, "detect": _detect, "restore": _restore, "parity": _parity,
+         "pipeline": _pipeline}  # fmt: skip
 
 
 def run_eval(args: argparse.Namespace) -> int:
