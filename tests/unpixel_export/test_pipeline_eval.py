@@ -45,7 +45,9 @@ def test_report_structure(report):
     doc = json.loads(json.dumps(report.to_dict()))
     entry = doc["scenes"]["frame"]["4"]
     assert {"psnr", "int8_pipeline_minus_ref", "bar_met", "errors", "coverage"} <= set(entry)
-    assert set(entry["errors"]["int8_pipeline"]) == {"missed", "wrong_grid", "false_region", "any"}
+    assert set(entry["errors"]["int8_pipeline"]) == {"not_flagged", "no_grid", "wrong_grid",
+                                                     "false_region", "any"}  # fmt: skip
+    assert set(doc["per_photo"]["frame"]["2"]) == {"coffee", "chelsea"}
     text = report.to_markdown()
     assert "### Scene `frame`" in text and "### Scene `region`" in text
     assert text.count("| 4 |") == 6  # three tables per scene
@@ -85,16 +87,21 @@ def test_errors_tell_wrong_grid_and_false_region_apart():
     shifted = Region((0, 0, 64, 64), 0.9, Grid(4, (2, 2), 0.9))
     away = Region((64, 64, 36, 36), 0.9, Grid(4, (1, 2), 0.9))
     det = Detection(True, 0.9, right.grid, mask, (right,))
-    assert _errors(det, truth, box, frame, frame) == (
-        {"missed": False, "wrong_grid": False, "false_region": False}, 1.0, 0.0)  # fmt: skip
+    ok = {"not_flagged": False, "no_grid": False, "wrong_grid": False, "false_region": False}
+    assert _errors(det, truth, box, frame, frame) == (ok, 1.0, 0.0)
     flags, _, _ = _errors(Detection(True, 0.9, right.grid, mask, (shifted, away)),
                           truth, box, frame, frame)  # fmt: skip
-    assert flags == {"missed": False, "wrong_grid": True, "false_region": True}
+    assert flags == {**ok, "wrong_grid": True, "false_region": True}
+    unresolved = Region(right.box, 0.9, None)
+    flags, _, _ = _errors(Detection(False, 0.9, None, mask & False, (unresolved,)),
+                          truth, box, frame, frame)  # fmt: skip
+    assert flags == {**ok, "no_grid": True}
     changed = frame.copy()
     changed[90:, 90:] = 1
-    flags, cover, clean = _errors(Detection(False, 0.1, None, mask * False, ()), truth, box,
+    flags, cover, clean = _errors(Detection(False, 0.1, None, mask & False, ()), truth, box,
                                   frame, changed)  # fmt: skip
-    assert flags["missed"] and cover == 0.0 and clean == pytest.approx(100 / 8400)
+    assert flags == {**ok, "not_flagged": True}
+    assert cover == 0.0 and clean == pytest.approx(100 / 8400)
 
 
 def test_eval_task_writes_both_reports(tmp_path, photos):
