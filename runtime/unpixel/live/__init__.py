@@ -24,6 +24,7 @@ _WHERE = {
     "LiveLoop": "loop", "LiveOptions": "loop",
     "MjpegSink": "mjpeg",
     "DelayedProcessor": "processors", "PipelineProcessor": "processors", "Processor": "processors",
+    "ReconnectOptions": "reconnect",
     "SampleClip": "sample", "SampleSource": "sample",
     "BeforeAfterSink": "sinks", "CallbackSink": "sinks", "DisplaySink": "sinks",
     "FolderSink": "sinks", "Packet": "sinks", "Sink": "sinks", "VideoFileSink": "sinks",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -66,25 +67,32 @@ class LatestFrame:
                 self._error = exc
                 self._cond.notify_all()
 
-    def take(self) -> Frame | None:
+    def take(self, stopping: Callable[[], bool] | None = None) -> Frame | None:
         """The newest frame not yet taken (waiting for one), or None at the end of the stream.
 
         Raises the source's error, or :class:`SourceError` after ``stall_s`` without a frame.
+        With ``stopping``, the wait checks it every 0.1 s and returns None once it is true
+        (a stop asked for while a camera gives no frame ends the wait early).
         """
         deadline = time.monotonic() + self.stall_s
         with self._cond:
             while self._frame is None:
                 if self._error is not None:
                     raise self._error
-                if self._ended:
+                if self._ended or (stopping is not None and stopping()):
                     return None
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise SourceError(f"lost {self.source.name!r}: no frame for "
                                       f"{self.stall_s:g} s")  # fmt: skip
-                self._cond.wait(left)
+                self._cond.wait(left if stopping is None else min(left, 0.1))
             frame, self._frame = self._frame, None
             return frame
+
+    @property
+    def alive(self) -> bool:
+        """True while the capture thread runs (a read blocked in a driver keeps it alive)."""
+        return self._thread.is_alive()
 
     def stop(self, timeout: float = 2.0) -> None:
         """Ask the thread to end and wait for it a little (a blocked read may outlive this)."""
@@ -122,6 +130,16 @@ class PacedSource(Source):
         else:  # behind (a slow inner source): restart the clock, do not burst
             self._next = now
         return frame.image, frame.lores
+
+    @property
+    def can_reopen(self) -> bool:  # type: ignore[override]
+        """As the inner source: a paced file or sample clip is not reopened."""
+        return self.inner.can_reopen
+
+    def reopen(self) -> None:
+        """Reopen the inner source and restart the clock."""
+        self.inner.reopen()
+        self._next = None
 
     def close(self) -> None:
         """Close the inner source."""

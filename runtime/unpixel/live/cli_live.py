@@ -1,18 +1,27 @@
 """``unpixel live``: wire a source, the pipeline and the sinks from the command line.
 
 With no sink named it writes to ``out/live``: the cleaned video ``live.mp4``, ``summary.json``
-(frames, FPS, dropped, latency p50/p95) and ``before_after.png``.
+(frames, FPS, dropped, latency p50/p95, reconnects) and ``before_after.png``. A lost camera or
+stream is reopened with backoff (``--reconnect N``, ``--reconnect-max-wait S``) while the
+outputs stay open; the warnings go to stderr.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import logging
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from unpixel.live.reconnect import DEFAULT
 from unpixel.live.sinks import Packet, Sink
+
+if TYPE_CHECKING:
+    from unpixel.live.loop import LiveOptions
 
 DEFAULT_OUTPUT = Path("out/live")
 
@@ -28,6 +37,22 @@ def _positive(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
     return int(text)
+
+
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"expected 0 or a positive integer, got {text!r}")
+    return int(text)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (0 < value < float("inf")):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return value
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -61,6 +86,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--size", type=_size, help="WxH asked of a camera, or the sample's size")
     p.add_argument("--lores", type=_size, help="picamera2: WxH lores stream to detect on")
     p.add_argument("--sample-frames", type=_positive, default=90, help="sample clip length")
+    p.add_argument("--reconnect", type=_count, default=DEFAULT.attempts, metavar="N",
+                   help="a lost camera or stream (failed read, or no frame for 5 s) is closed "
+                        "and reopened up to N times, waiting 0.5 s, 1 s, 2 s ... up to 8 s "
+                        "between tries, while the outputs stay open and go on after the gap "
+                        f"({DEFAULT.attempts}; 0: stop at the first loss). Files, folders and "
+                        "the sample clip are never reopened: they end")  # fmt: skip
+    p.add_argument("--reconnect-delay", type=_seconds, default=DEFAULT.delay_s, metavar="S",
+                   help=f"the first wait, doubled at each try ({DEFAULT.delay_s:g})")  # fmt: skip
+    p.add_argument("--reconnect-max-wait", type=_seconds, default=DEFAULT.max_wait_s,
+                   metavar="S", help="give up when one outage has lasted S seconds "
+                                     f"({DEFAULT.max_wait_s:g})")  # fmt: skip
 
 
 def _paths(output: Path) -> tuple[Path, Path, Path]:
@@ -119,6 +155,47 @@ def _sinks(args: argparse.Namespace, fps: float | None) -> tuple[list[Sink], dic
     return sinks, where
 
 
+def live_options(args: argparse.Namespace) -> LiveOptions:
+    """The loop's options from the parsed flags (reconnect included)."""
+    from unpixel.live.loop import LiveOptions
+    from unpixel.live.reconnect import ReconnectOptions
+
+    reconnect = ReconnectOptions(
+        attempts=args.reconnect,
+        delay_s=args.reconnect_delay,
+        max_delay_s=max(DEFAULT.max_delay_s, args.reconnect_delay),
+        max_wait_s=args.reconnect_max_wait,
+    )
+    return LiveOptions(max_frames=args.max_frames, overlay=args.overlay,
+                       side_by_side=args.side_by_side, reconnect=reconnect)  # fmt: skip
+
+
+class _Prefixed(logging.Formatter):
+    """``warning: ...`` and ``note: ...``, as the rest of the command line words it."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        kind = "note" if record.levelno < logging.WARNING else record.levelname.lower()
+        return f"{kind}: {record.getMessage()}"
+
+
+@contextlib.contextmanager
+def _loop_messages() -> Iterator[None]:
+    """Show the live loop's log (loss, reconnect tries, back online) on stderr while it runs."""
+    logger = logging.getLogger("unpixel.live")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Prefixed())
+    level, propagate = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False  # once, here, not again by an application's root handler
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = propagate
+
+
 def run_live(args: argparse.Namespace) -> int:
     """Run the loop as the flags say; print and write the summary.
 
@@ -128,7 +205,7 @@ def run_live(args: argparse.Namespace) -> int:
     from unpixel.cli_run import pipeline_from
     from unpixel.io import write_atomic
     from unpixel.live.capture import PacedSource
-    from unpixel.live.loop import LiveLoop, LiveOptions
+    from unpixel.live.loop import LiveLoop
     from unpixel.live.processors import PipelineProcessor
     from unpixel.live.sample import SampleSource
     from unpixel.live.sources import open_source
@@ -136,8 +213,7 @@ def run_live(args: argparse.Namespace) -> int:
 
     if args.lores and not str(args.source).startswith("picamera2"):
         raise ValueError("--lores is for the picamera2 source")
-    options = LiveOptions(max_frames=args.max_frames, overlay=args.overlay,
-                          side_by_side=args.side_by_side)  # fmt: skip
+    options = live_options(args)
     source = open_source(args.source, size=args.size, frames=args.sample_frames,
                          lores=args.lores)  # fmt: skip
     try:
@@ -156,7 +232,7 @@ def run_live(args: argparse.Namespace) -> int:
             raise
         if not args.json:
             print(f"unpixel live: {source.name} -> {', '.join(where.values())}", flush=True)
-        with processor:
+        with processor, _loop_messages():
             loop = LiveLoop(source, processor, sinks + ([truth] if truth else []), options)
             stats = loop.run()
     finally:
@@ -182,6 +258,10 @@ def _report(summary: dict[str, Any], as_json: bool) -> None:
     print(f"{summary['frames']} frames in {summary['elapsed_s']:.1f} s ({summary['fps']:.1f} FPS), "
           f"dropped {summary['dropped']}, latency p50 {lat['p50']} ms p95 {lat['p95']} ms, "
           f"pipeline p50 {proc['p50']} ms; stopped: {summary['stop_reason']}")  # fmt: skip
+    if summary["reconnect_attempts"]:
+        n, tries = summary["reconnects"], summary["reconnect_attempts"]
+        print(f"reconnected {n} time{'s' * (n != 1)} in {tries} attempt{'s' * (tries != 1)}, "
+              f"{summary['offline_s']:.1f} s without frames")  # fmt: skip
     if "sample_detection_accuracy" in summary:
         print(f"sample clip: detection right on {summary['sample_detection_accuracy']:.0%} "
               "of frames")  # fmt: skip

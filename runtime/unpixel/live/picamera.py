@@ -69,6 +69,7 @@ class Picamera2Source(Source):
     """
 
     live = True
+    can_reopen = True
 
     def __init__(self, camera_num: int = 0, size: tuple[int, int] = (640, 480),
                  fmt: str = "RGB888", lores: tuple[int, int] | None = None,
@@ -78,21 +79,28 @@ class Picamera2Source(Source):
             raise ValueError(f"main format must be one of XBGR8888, XRGB8888, BGR888, RGB888; "
                              f"got {fmt!r}")  # fmt: skip
         try:
-            from picamera2 import Picamera2
+            from picamera2 import Picamera2  # noqa: F401  (the error names the install)
         except ImportError as exc:
             raise SourceError(INSTALL_HINT) from exc
         self.name, self.fps = f"picamera2:{camera_num}", float(fps)
+        self._settings = (camera_num, tuple(size), fmt, lores, float(fps))
+        self._open = False
+        self._start()
+
+    def _start(self) -> None:
+        """Open, configure and start the camera with the settings given to the constructor."""
+        from picamera2 import Picamera2
+
+        camera_num, size, fmt, lores, fps = self._settings
         try:
             self._cam = Picamera2(camera_num)
         except (IndexError, RuntimeError, OSError) as exc:
             raise SourceError(f"cannot open Raspberry Pi camera {camera_num}: {exc}") from exc
-        streams = {"main": {"size": tuple(size), "format": fmt}}
+        streams = {"main": {"size": size, "format": fmt}}
         if lores is not None:
             streams["lores"] = {"size": tuple(lores), "format": "YUV420"}
         try:
-            config = self._cam.create_video_configuration(
-                **streams, controls={"FrameRate": float(fps)}
-            )
+            config = self._cam.create_video_configuration(**streams, controls={"FrameRate": fps})
             self._cam.configure(config)
             # picamera2 may adjust the configuration (alignment); read back what it chose.
             self._main_fmt = config["main"]["format"]
@@ -123,3 +131,8 @@ class Picamera2Source(Source):
                 self._cam.stop()
             finally:
                 self._cam.close()
+
+    def reopen(self) -> None:
+        """Stop and close the camera, then open, configure and start it again."""
+        self.close()
+        self._start()

@@ -76,8 +76,10 @@ class VideoFileSink(Sink):
     """The views as a video file, written atomically (temp file, renamed on :meth:`close`).
 
     ``fps`` None (live sources, whose real rate depends on the pipeline) measures the rate
-    over the first ``probe`` frames' capture times, so the video plays at the speed it was
-    seen at; they are held back until then.
+    over the first ``probe`` frames' capture times (their median interval, so a reconnect's
+    gap among them does not count), so the video plays at the speed it was seen at; they are
+    held back until then. Every frame must have the first one's size (the live loop scales
+    the frames of a camera that came back at another size).
     """
 
     def __init__(self, path: str | os.PathLike[str], fps: float | None = 30.0,
@@ -111,10 +113,10 @@ class VideoFileSink(Sink):
 
     def _flush(self) -> None:
         held, self._held = self._held or [], None
-        if len(held) >= 2:
-            span = (held[-1].frame.timestamp_ms - held[0].frame.timestamp_ms) / 1e3
-            if span > 0:
-                self._writer.fps = min(120.0, max(1.0, (len(held) - 1) / span))
+        if len(held) >= 2:  # the median interval: a reconnect's gap does not slow it down
+            step = float(np.median(np.diff([p.frame.timestamp_ms for p in held]))) / 1e3
+            if step > 0:
+                self._writer.fps = min(120.0, max(1.0, 1.0 / step))
         for packet in held:
             self._writer.write(packet.view)
 

@@ -3,8 +3,10 @@
 A source is a small object with :meth:`Source.read` (the next frame, or None at the end of
 the stream), :meth:`Source.close`, a nominal ``fps`` and a ``live`` flag. Live sources (cameras,
 network streams) run behind a capture thread that keeps only the latest frame; the others (files,
-folders, the sample clip) give every frame in order. :func:`open_source` turns a command-line
-spec into the right source; picamera2 and the sample clip live in their own modules.
+folders, the sample clip) give every frame in order. Sources with ``can_reopen`` (cameras,
+streams) can be opened again in place by :meth:`Source.reopen` after they were lost: the live
+loop's reconnect. :func:`open_source` turns a command-line spec into the right source; picamera2
+and the sample clip live in their own modules.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -54,6 +57,8 @@ class Source:
     name: str = "source"
     fps: float = 30.0
     live: bool = False
+    can_reopen: bool = False
+    """True when :meth:`reopen` can bring the source back after a loss (cameras, streams)."""
 
     def __init__(self) -> None:
         self._count = 0
@@ -80,6 +85,15 @@ class Source:
 
     def close(self) -> None:
         """Release the device or file (idempotent)."""
+
+    def reopen(self) -> None:
+        """Close the source and open it again in place, with the settings it was opened with.
+
+        Frame numbers and timestamps go on from where they were, so the frames after a
+        reconnect follow the ones before. :class:`SourceError` when the device cannot be
+        opened (yet); sources without ``can_reopen`` always raise it.
+        """
+        raise SourceError(f"{self.name} cannot be reopened")
 
     def __enter__(self) -> Source:
         return self
@@ -150,25 +164,35 @@ class OpenCVSource(Source):
 
         super().__init__()
         self.name = str(spec)
+        self._spec, self._size = spec, size
+        self.live = _kind(spec) != "file" if live is None else live
+        self.can_reopen = self.live  # a file ends; a camera or stream may come back
+        self._cap: Any = self._open()
+        reported = float(self._cap.get(cv2.CAP_PROP_FPS) or 0.0)
+        self.fps = float(fps or (reported if 1.0 <= reported <= 240.0 else 30.0))
         kind = _kind(spec)
-        self.live = kind != "file" if live is None else live
-        args: list = [int(spec) if kind == "index" else str(spec)]
+        self.frames = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT)) if kind == "file" else 0
+        self._reads = 0
+
+    def _open(self) -> Any:
+        """A cv2.VideoCapture of the spec, open (SourceError otherwise)."""
+        import cv2
+
+        kind = _kind(self._spec)
+        args: list = [int(self._spec) if kind == "index" else str(self._spec)]
         if kind == "gstreamer":
             args.append(cv2.CAP_GSTREAMER)
         elif kind == "url":
             args += [cv2.CAP_FFMPEG, [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, OPEN_TIMEOUT_MS,
                                       cv2.CAP_PROP_READ_TIMEOUT_MSEC, OPEN_TIMEOUT_MS]]  # fmt: skip
-        self._cap = cv2.VideoCapture(*args)
-        if not self._cap.isOpened():
-            self._cap.release()
+        cap = cv2.VideoCapture(*args)
+        if not cap.isOpened():
+            cap.release()
             raise SourceError(f"cannot open {self.name!r}{_HINTS.get(kind, '')}")
-        if size is not None:
-            self._cap.set(cv2.CAP_PROP_FRAME_WIDTH, size[0])
-            self._cap.set(cv2.CAP_PROP_FRAME_HEIGHT, size[1])
-        reported = float(self._cap.get(cv2.CAP_PROP_FPS) or 0.0)
-        self.fps = float(fps or (reported if 1.0 <= reported <= 240.0 else 30.0))
-        self.frames = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT)) if kind == "file" else 0
-        self._reads = 0
+        if self._size is not None:
+            cap.set(cv2.CAP_PROP_FRAME_WIDTH, self._size[0])
+            cap.set(cv2.CAP_PROP_FRAME_HEIGHT, self._size[1])
+        return cap
 
     def _read_image(self) -> np.ndarray | None:
         if self._cap is None:
@@ -189,6 +213,14 @@ class OpenCVSource(Source):
         cap, self._cap = self._cap, None
         if cap is not None:
             cap.release()
+
+    def reopen(self) -> None:
+        """Release the capture and open the same camera, URL or pipeline again (same size)."""
+        if not self.can_reopen:
+            raise SourceError(f"{self.name} is a file: it ends, it is not reopened")
+        self.close()
+        self._cap = self._open()
+        self._reads = 0
 
 
 _HINTS = {

@@ -44,7 +44,9 @@ class LoopStats:
     """What a run of the live loop did.
 
     Latency is from capture (the source's read) to the moment every sink had the frame;
-    ``process_ms`` is the pipeline's own time per frame.
+    ``process_ms`` is the pipeline's own time per frame. ``reconnects`` counts the times a
+    lost live source came back (gave a frame again), ``reconnect_attempts`` every reopen
+    tried, ``offline_s`` the time from each loss being noticed to the next frame (or the end).
     """
 
     source: str = ""
@@ -58,6 +60,9 @@ class LoopStats:
     latency_ms: list[float] = field(default_factory=list)
     process_ms: list[float] = field(default_factory=list)
     size: tuple[int, int] | None = None
+    reconnects: int = 0
+    reconnect_attempts: int = 0
+    offline_s: float = 0.0
 
     @property
     def fps(self) -> float:
@@ -81,5 +86,7 @@ class LoopStats:
                            "max": ms(max(self.latency_ms, default=None))},
             "process_ms": {"p50": ms(percentile(self.process_ms, 50)),
                            "p95": ms(percentile(self.process_ms, 95))},
+            "reconnects": self.reconnects, "reconnect_attempts": self.reconnect_attempts,
+            "offline_s": round(self.offline_s, 3),
             "stop_reason": self.stop_reason,
         }  # fmt: skip

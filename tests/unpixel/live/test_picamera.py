@@ -134,3 +134,30 @@ def test_unknown_format_is_refused(picamera2):
         Picamera2Source(fmt="YUYV")
     with pytest.raises(ValueError, match="unsupported"):
         to_bgr(np.zeros((4, 4, 3), np.uint8), "NV12")
+
+
+def test_reopen_starts_the_camera_again_with_the_same_settings(picamera2):
+    source = Picamera2Source(size=(64, 48), lores=(32, 24))
+    assert source.can_reopen
+    first = source.read()
+    source.reopen()
+    second = source.read()
+    source.close()
+    old, new = picamera2.instances
+    assert old.calls == ["create_video_configuration", "configure", "start", "stop", "close"]
+    assert new.config["main"]["size"] == (64, 48) and new.config["lores"]["size"] == (32, 24)
+    assert second.index == first.index + 1 and second.lores.shape == (24, 32, 3)
+
+
+def test_the_loop_reconnects_a_camera_that_times_out(picamera2, h):
+    """Each camera object times out after 3 frames; the loop reopens it until max_frames."""
+    from unpixel.live.loop import LiveLoop, LiveOptions
+    from unpixel.live.reconnect import ReconnectOptions
+
+    picamera2.fail_after = 3
+    source = Picamera2Source(size=(64, 48))
+    options = LiveOptions(max_frames=8, reconnect=ReconnectOptions(attempts=2, delay_s=0.001))
+    stats = LiveLoop(source, h.MarkProcessor(), [], options).run()
+    source.close()
+    assert stats.stop_reason == "max frames" and stats.frames == 8
+    assert stats.reconnects >= 2 and len(picamera2.instances) == stats.reconnect_attempts + 1
