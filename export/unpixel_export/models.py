@@ -17,28 +17,44 @@ RESTORER_FILTERS = 16
 SCALES = (2, 3, 4)
 
 
+FLAT_LEVELS = (2, 6)
+"""The step sizes (levels 0-255) at which the two equal-neighbour indicators reach 0."""
+
+
 def flat_step_features(inputs: Any) -> Any:
     """Fixed (not trained) maps of where neighbouring pixels are equal: the mosaic's evidence.
 
     From the luma, the steps to the right and below neighbours; each becomes two soft
     indicators ``relu(1 - |step| * 255 / t)`` for t = 2 and 6 levels (1 where the step is 0,
     0 from t levels up). Inside a mosaic cell they are 1, on its borders mostly 0; a photo
-    scatters them. Standard layers only (convolution, abs, rescaling, relu).
+    scatters them. Standard layers only (convolution, relu6, rescaling, relu).
+
+    Built to survive 8-bit quantisation: the step convolution measures in levels and clips
+    its positive and negative parts at 6 with a fused relu6, so its 8-bit output resolves
+    0.024 levels (a signed step over the full range would get 2 levels per code and blur
+    the 0-, 1- and 2-level steps the indicators look at). ``|step|`` is the sum of the two
+    parts. Clipping at 6 levels changes nothing: both indicators are 0 from there on.
     """
     import keras
     import numpy as np
 
-    kernel = np.zeros((2, 2, 3, 2), np.float32)
-    luma = np.array([0.299, 0.587, 0.114], np.float32)  # RGB input
-    kernel[0, 0, :, 0], kernel[0, 1, :, 0] = -luma, luma  # step to the right
-    kernel[0, 0, :, 1], kernel[1, 0, :, 1] = -luma, luma  # step below
-    steps = keras.layers.Conv2D(2, 2, padding="same", use_bias=False, trainable=False,
+    luma = np.array([0.299, 0.587, 0.114], np.float32) * 255.0  # RGB in [0, 1] -> levels
+    kernel = np.zeros((2, 2, 3, 4), np.float32)  # right +, right -, below +, below -
+    for sign, (right, below) in ((1.0, (0, 2)), (-1.0, (1, 3))):
+        kernel[0, 0, :, right], kernel[0, 1, :, right] = -sign * luma, sign * luma
+        kernel[0, 0, :, below], kernel[1, 0, :, below] = -sign * luma, sign * luma
+    parts = keras.layers.Conv2D(4, 2, padding="same", use_bias=False, activation="relu6",
+                                trainable=False, name="luma_steps",
                                 kernel_initializer=keras.initializers.Constant(kernel),
-                                name="luma_steps")(inputs)  # fmt: skip
-    size = keras.ops.abs(steps)
+                                )(inputs)  # fmt: skip
+    pair = np.zeros((1, 1, 4, 2), np.float32)
+    pair[0, 0, 0:2, 0] = pair[0, 0, 2:4, 1] = 1.0  # |right step|, |below step| (<= 6 levels)
+    size = keras.layers.Conv2D(2, 1, use_bias=False, trainable=False, name="step_size",
+                               kernel_initializer=keras.initializers.Constant(pair),
+                               )(parts)  # fmt: skip
     maps = [keras.layers.ReLU(name=f"flat_{t}")(
-                keras.layers.Rescaling(-255.0 / t, offset=1.0, name=f"scale_{t}")(size))
-            for t in (2, 6)]  # fmt: skip
+                keras.layers.Rescaling(-1.0 / t, offset=1.0, name=f"scale_{t}")(size))
+            for t in FLAT_LEVELS]  # fmt: skip
     return keras.layers.Concatenate(name="flat_steps")(maps)
 
 

@@ -126,8 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
         q.set_defaults(func=_pending(name, owner))
 
     p = sub.add_parser("eval", help="quality report on a folder of clean photos")
-    p.add_argument("--task", choices=("detect", "restore", "grid", "parity"), default="detect",
-                   help="what to evaluate (default: detect)")  # fmt: skip
+    p.add_argument("--task", choices=("detect", "restore", "grid", "parity", "pipeline"),
+                   default="detect", help="what to evaluate (default: detect)")  # fmt: skip
     p.add_argument("--images", type=Path, help="folder of clean photos (default: corpus)")
     p.add_argument("--corpus", type=Path, default=Path("data/corpus.json"),
                    help="corpus manifest used when --images is not given")  # fmt: skip

@@ -34,6 +34,37 @@ def test_flat_step_features_mark_equal_neighbours():
     assert out[0, 5, 0] == 0 and out[0, 5, 2] == pytest.approx(0.5, abs=1e-5)  # 3 levels, t=6
 
 
+def test_flat_step_features_keep_one_level_steps_apart_after_int8_quantisation():
+    # The indicators must tell 0-, 1- and 2-level steps apart in a full-integer model too
+    # (a signed step over the full range would get about 2 levels per 8-bit code).
+    from ai_edge_litert.interpreter import Interpreter
+
+    from unpixel_export.keras2tflite import keras2tflite
+
+    inputs = keras.Input((16, 16, 3))
+    model = keras.Model(inputs, flat_step_features(inputs))
+    rng = np.random.default_rng(0)
+    samples = [rng.integers(0, 256, (1, 16, 16, 3)).astype(np.float32) / 255 for _ in range(16)]
+    samples.append(np.linspace(0, 1, 16 * 16 * 3, dtype=np.float32).reshape(1, 16, 16, 3))
+    flat = np.repeat(rng.integers(0, 256, (1, 4, 4, 3)), 4, axis=1).repeat(4, axis=2)
+    samples += [flat.astype(np.float32) / 255]
+    interpreter = Interpreter(model_content=keras2tflite(model, "int8", lambda: iter(samples)))
+    interpreter.allocate_tensors()
+    inp, out = interpreter.get_input_details()[0], interpreter.get_output_details()[0]
+    image = np.full((1, 16, 16, 3), 100, np.uint8)
+    for col, level in zip((2, 5, 8, 11), (1, 2, 3, 7), strict=True):
+        image[0, :, col + 1 :] += level  # steps of 1, 2, 3 and 7 levels to the right
+    interpreter.set_tensor(inp["index"], image)
+    interpreter.invoke()
+    scale, zero = out["quantization"]
+    got = (interpreter.get_tensor(out["index"]).astype(np.float32) - zero) * scale
+    want = np.asarray(model(image.astype(np.float32) / 255))
+    assert np.abs(got - want).max() < 0.03
+    right_t2, right_t6 = got[0, 8, [0, 2, 5, 8, 11], 0], got[0, 8, [0, 2, 5, 8, 11], 2]
+    assert right_t2 == pytest.approx([1, 0.5, 0, 0, 0], abs=0.03)
+    assert right_t6 == pytest.approx([1, 5 / 6, 4 / 6, 0.5, 0], abs=0.03)
+
+
 @pytest.mark.parametrize("scale", [2, 3, 4])
 def test_restorer_is_fully_convolutional_and_learns_a_correction_of_the_mosaic(scale):
     model = build_restorer(scale)
