@@ -54,6 +54,7 @@ reports: $(VENV)/.all
 	$(BIN)/python -m unpixel_export.ship
 	$(BIN)/unpixel export
 	$(BIN)/unpixel eval --task parity --json reports/parity_validation.json --markdown reports/parity_validation.md
+	$(BIN)/unpixel eval --task pipeline --json reports/pipeline_validation.json --markdown reports/pipeline_validation.md
 	$(BIN)/python -m unpixel_export.ship
 
 clean:
