@@ -2,8 +2,9 @@
 
 The block lies between ``<!-- bench:start -->`` and ``<!-- bench:end -->``; everything else in
 the README is left as it is. Tables: the model zoo (format, size, latency, GMAC/s and share of
-the roof, memory, quality), pipeline FPS per resolution and pixelated share, the baselines
-and the issues' targets, with the machine they were measured on.
+the roof, memory, quality), pipeline FPS per resolution and pixelated share, VIDEO mode per
+clip and sweep (when the JSON has it), the baselines and the issues' targets, with the machine
+they were measured on.
 
 Run: .venv/bin/unpixel bench --full --json benchmarks/results/bench.json --plot benchmarks/results
      .venv/bin/python -m benchmarks.readme_tables
@@ -22,6 +23,7 @@ from unpixel.bench.report import (
     markdown_table,
     quality_text,
     targets_table,
+    video_label,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -114,6 +116,62 @@ def fps_table(result: dict[str, Any]) -> str:
     return markdown_table(headers, rows, [False, False, True, True, True, True, True])
 
 
+def video_table(result: dict[str, Any]) -> str:
+    """VIDEO mode per pipeline x frame x clip: FPS, tiles a frame and reuse by sweep."""
+    cases: dict[tuple[str, str, str], dict[int, dict[str, Any]]] = {}
+    for r in result["video"]:
+        key = (f"{r['backend']}-{r['precision']}", f"{r['width']}x{r['height']}", r["clip"])
+        cases.setdefault(key, {})[r["sweep"]] = r
+    sweeps = sorted({r["sweep"] for r in result["video"]})
+
+    def each(by: dict[int, dict[str, Any]], show: Any) -> str:
+        return " / ".join(show(by[k]) if k in by else "-" for k in sweeps)
+
+    rows = []
+    for (config, size, clip), by in cases.items():
+        first = next(iter(by.values()))
+        rows.append(
+            (
+                config,
+                size,
+                video_label(clip),
+                fmt(first.get("image_fps")),
+                each(by, lambda r: fmt(r["fps"])),
+                each(by, lambda r: f"{r['tiles_per_frame']:.0f}") + f" of {first['tiles_total']}",
+                each(by, lambda r: f"{r['reused_share']:.0%}"),
+                each(by, lambda r: f"{r['restored_share']:.0%}"),
+            )
+        )
+    k = " / ".join(str(s) for s in sweeps)
+    headers = (
+        "pipeline",
+        "frame",
+        "clip",
+        "IMAGE FPS",
+        f"VIDEO FPS, sweep {k}",
+        f"tiles a frame, sweep {k}",
+        "detection reused",
+        "restored",
+    )
+    return markdown_table(headers, rows, [False, False, False] + [True] * 5)
+
+
+def video_lines(result: dict[str, Any]) -> list[str]:
+    """The VIDEO-mode table with its heading; nothing when the JSON has no VIDEO rows."""
+    if not result.get("video"):
+        return []
+    frames = result["video"][0]["frames"]
+    return [
+        "",
+        f"VIDEO mode (`running_mode=VIDEO`, `sweep` = K; {frames} frames a clip, 33 ms apart, "
+        "after an untimed first one; pans move 4 px a frame, the b = 4 mosaic moves with the "
+        "content; IMAGE FPS: the same frame size and share from the table above; informative, "
+        "no target reads it):",
+        "",
+        video_table(result),
+    ]
+
+
 def baselines_lines(result: dict[str, Any]) -> list[str]:
     """The Keras patch loop, the bicubic ceiling and the roof, one bullet each."""
     out = []
@@ -186,6 +244,7 @@ def block(result: dict[str, Any]) -> str:
         "Pipeline (2 threads; b = 4 mosaic over a centred share of the frame; medians):",
         "",
         fps_table(result),
+        *video_lines(result),
         "",
         *baselines_lines(result),
         "",

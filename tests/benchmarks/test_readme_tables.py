@@ -45,3 +45,30 @@ def test_block_has_every_table(result):
         assert what in text
     for row in result["pipeline"]:
         assert f"{row['fps']:.1f}" in text
+    for row in result.get("video", []):
+        assert f"{row['fps']:.1f}" in text
+
+
+def _video_row(clip, sweep, fps, tiles, reused, restored):
+    return {"backend": "litert", "precision": "int8", "threads": 2, "width": 1280,
+            "height": 720, "clip": clip, "sweep": sweep, "frames": 30, "fps": fps,
+            "tiles_per_frame": tiles, "tiles_total": 240, "reused_share": reused,
+            "restored_share": restored, "image_fps": 18.8}  # fmt: skip
+
+
+def test_the_video_table_is_made_only_when_the_json_has_it(result):
+    without = {k: v for k, v in result.items() if k != "video"}
+    assert "VIDEO mode" not in block(without) and "VIDEO mode" not in block(
+        {**without, "video": []}
+    )
+    rows = [
+        _video_row("clean_pan", 1, 41.5, 240, 0.0, 0.0),
+        _video_row("clean_pan", 3, 116.5, 80, 0.0, 0.0),
+        _video_row("pixelated_static", 1, 43.2, 0, 1.0, 1.0),
+    ]
+    text = block({**without, "video": rows})
+    assert "VIDEO mode" in text and "30 frames a clip" in text
+    assert "| litert-int8 | 1280x720 | clean, pan " in text
+    assert "41.5 / 116.5" in text and "240 / 80 of 240" in text
+    assert "43.2 / -" in text and "100% / -" in text
+    assert text.index("| pipeline") < text.index("VIDEO mode") < text.index("bicubic")

@@ -17,7 +17,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     mode.add_argument(
         "--quick",
         action="store_true",
-        help="the default: LiteRT fp32/int8, 2 threads, few runs (~40 s)",
+        help="the default: LiteRT fp32/int8, 2 threads, few runs, VIDEO clips (~1 min)",
     )
     mode.add_argument(
         "--full",
@@ -42,6 +42,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="formats the pipeline runs in (default: tflite-int8)",
     )
     p.add_argument("--pipeline-runs", type=int, help="timed frames per pipeline case")
+    p.add_argument(
+        "--video-frames",
+        type=int,
+        metavar="N",
+        help="timed frames per VIDEO-mode clip (default 30, --full 60)",
+    )
+    p.add_argument(
+        "--no-video", action="store_true", help="skip the VIDEO-mode section (clips, sweep)"
+    )
     p.add_argument("--no-keras", action="store_true", help="skip the Keras baseline")
     p.add_argument("--no-models", action="store_true", help="skip the per-model table")
     p.add_argument(
@@ -77,6 +86,12 @@ def settings_from(args: argparse.Namespace) -> object:
         changes["model_runs"] = args.runs
     if args.pipeline_runs:
         changes["pipeline_runs"] = args.pipeline_runs
+    if args.video_frames is not None:
+        if args.video_frames < 1:
+            raise ValueError(f"--video-frames must be positive, got {args.video_frames}")
+        changes["video_frames"] = args.video_frames
+    if args.no_video:
+        changes["video_resolutions"] = ()
     if args.threads and any(t < 1 for t in args.threads):
         raise ValueError(f"--threads must be positive, got {args.threads}")
     changes.update(

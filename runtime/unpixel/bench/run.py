@@ -1,7 +1,8 @@
 """One bench run: what to measure (:class:`BenchSettings`) -> one JSON-able dict.
 
 Sections: ``machine``, ``settings``, ``models`` (per model x format x threads), ``roof``,
-``pipeline`` (per config x resolution x pixelated share), ``baselines`` (bicubic, Keras),
+``pipeline`` (per config x resolution x pixelated share), ``video`` (VIDEO mode: per config x
+resolution x clip x sweep; informative, no target reads it), ``baselines`` (bicubic, Keras),
 ``headline`` (the figures the targets and the gate read) and ``targets``.
 """
 
@@ -20,6 +21,7 @@ from unpixel.bench.models import ModelCase, model_cases, run_model
 from unpixel.bench.pipeline import bench_pipeline
 from unpixel.bench.roof import default_roof_file, measure_roof
 from unpixel.bench.targets import check_targets
+from unpixel.bench.video import SWEEPS, VIDEO_RESOLUTIONS, bench_video
 from unpixel.bench.workloads import COVERAGES, RESOLUTIONS, model_input
 from unpixel.formats import DEPLOY_FORMATS, get_format
 from unpixel.options import default_models_dir
@@ -43,6 +45,10 @@ class BenchSettings:
     resolutions: tuple[tuple[int, int], ...] = RESOLUTIONS
     coverages: tuple[float, ...] = COVERAGES
     pipeline_runs: int = 3
+    video_formats: tuple[str, ...] = ("tflite-int8",)
+    video_resolutions: tuple[tuple[int, int], ...] = ()  # empty: no VIDEO section
+    video_sweeps: tuple[int, ...] = SWEEPS
+    video_frames: int = 30
     ratio_runs: int = 10
     keras: bool = True
     keras_max_patches: int | None = 8
@@ -56,13 +62,16 @@ class BenchSettings:
     def quick(cls) -> BenchSettings:
         """The default: fp32 and int8 LiteRT at 2 threads, the int8 pipeline, 3 frames a case.
 
-        About 30-40 s on 2 cores.
+        VIDEO mode at 1280x720 and 640x480, 30 frames a clip. About 45-55 s on 2 cores.
         """
-        return cls()
+        return cls(video_resolutions=VIDEO_RESOLUTIONS)
 
     @classmethod
     def full(cls) -> BenchSettings:
-        """Every format at 1 and 2 threads (and all cores), 4 pipeline formats, more runs."""
+        """Every format at 1 and 2 threads (and all cores), 4 pipeline formats, more runs.
+
+        VIDEO mode for the int8 LiteRT pipeline only, 60 frames a clip.
+        """
         cores = _cores()
         threads = tuple(sorted({1, 2, cores} if cores >= 2 else {1}))
         return cls(
@@ -74,6 +83,8 @@ class BenchSettings:
             pipeline_runs=10,
             ratio_runs=30,
             keras_max_patches=48,
+            video_resolutions=VIDEO_RESOLUTIONS,
+            video_frames=60,
         )
 
 
@@ -186,6 +197,7 @@ def run_bench(settings: BenchSettings, log: Callable[[str], None] = _log) -> dic
             models_dir=settings.models_dir,
         )
     result["pipeline"] = pipeline
+    result["video"] = run_video(settings, pipeline, log)
 
     log("baselines: OpenCV bicubic")
     baselines: dict[str, Any] = {
@@ -205,6 +217,43 @@ def run_bench(settings: BenchSettings, log: Callable[[str], None] = _log) -> dic
     result["targets"] = check_targets(result["headline"])
     result["notes"] = notes
     return result
+
+
+def run_video(
+    settings: BenchSettings, pipeline: list[dict[str, Any]], log: Callable[[str], None] = _log
+) -> list[dict[str, Any]]:
+    """The VIDEO-mode rows (``video_formats`` at ``pipeline_threads``).
+
+    Each gets ``image_fps``: the IMAGE row's FPS of the same config, frame and pixelated share
+    (clean clip: 0%, pixelated clips: 100%), or None when that row was not measured.
+    """
+    rows: list[dict[str, Any]] = []
+    for fmt_name in settings.video_formats if settings.video_resolutions else ():
+        fmt = get_format(fmt_name)
+        if fmt.backend == "onnx" and not _have_onnx():
+            continue
+        log(f"video: {fmt_name} {settings.pipeline_threads} thread(s)")
+        rows += bench_video(
+            fmt.backend,
+            fmt.precision,
+            settings.pipeline_threads,
+            settings.video_resolutions,
+            settings.video_frames,
+            settings.video_sweeps,
+            models_dir=settings.models_dir,
+        )
+    for row in rows:
+        coverage = 0.0 if row["clip"] == "clean_pan" else 1.0
+        ref = find_pipeline(
+            {"pipeline": pipeline},
+            row["width"],
+            row["height"],
+            coverage,
+            row["precision"],
+            row["backend"],
+        )
+        row["image_fps"] = ref["fps"] if ref and ref["threads"] == row["threads"] else None
+    return rows
 
 
 def _settings_dict(settings: BenchSettings) -> dict[str, Any]:

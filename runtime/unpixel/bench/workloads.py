@@ -31,6 +31,11 @@ def _photo(width: int, height: int) -> np.ndarray:
     return cv2.resize(image, (width, height), interpolation=cv2.INTER_CUBIC)
 
 
+def photo(width: int, height: int) -> np.ndarray:
+    """The clean bench photo resized to ``width`` x ``height`` (cached: do not modify it)."""
+    return _photo(width, height)
+
+
 def mosaic_box(width: int, height: int, coverage: float) -> tuple[int, int, int, int] | None:
     """The centred (x, y, w, h) box covering ``coverage`` of the frame; None for 0."""
     if not 0.0 <= coverage <= 1.0:

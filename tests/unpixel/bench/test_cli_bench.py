@@ -1,3 +1,4 @@
+import argparse
 import json
 import sys
 
@@ -16,15 +17,18 @@ def test_markdown_table_aligns():
 def test_bench_command_writes_tables_json_and_charts(tmp_path, capsys):
     out = tmp_path / "bench.json"
     argv = ["bench", "--models", "restorer_x4", "--formats", "tflite-int8", "tflite-fp32",
-            "--runs", "2", "--pipeline-runs", "1", "--no-keras", "--in-process",
+            "--runs", "2", "--pipeline-runs", "1", "--video-frames", "1", "--no-keras",
+            "--in-process",
             "--json", str(out), "--plot", str(tmp_path / "charts")]  # fmt: skip
     assert main(argv) == 0
     text = capsys.readouterr().out
-    for heading in ("Machine:", "Models", "Pipeline", "OpenCV bicubic", "Targets:", "NOT MET"):
+    for heading in ("Machine:", "Models", "Pipeline", "VIDEO mode", "OpenCV bicubic",
+                    "Targets:", "NOT MET"):  # fmt: skip
         assert heading in text
     result = json.loads(out.read_text())
     assert {r["format"] for r in result["models"]} == {"tflite-int8", "tflite-fp32"}
     assert len(result["pipeline"]) == 9 and len(result["baselines"]["bicubic"]) == 3
+    assert len(result["video"]) == 12 and {r["frames"] for r in result["video"]} == {1}
     assert "keras_patch_loop" not in result["baselines"]
     assert result["headline"]["restorer_x4_int8_vs_fp32"] > 0
     assert sorted(p.name for p in (tmp_path / "charts").iterdir()) == [
@@ -42,3 +46,15 @@ def test_plot_without_matplotlib_names_the_extra(monkeypatch):
 def test_bad_threads_is_a_usage_error(capsys):
     assert main(["bench", "--threads", "0", "--no-keras"]) == 2
     assert "--threads" in capsys.readouterr().err
+    assert main(["bench", "--video-frames", "0", "--no-keras"]) == 2
+    assert "--video-frames" in capsys.readouterr().err
+
+
+def test_no_video_skips_the_section():
+    from unpixel.bench.cli_bench import add_arguments, settings_from
+
+    p = argparse.ArgumentParser()
+    add_arguments(p)
+    assert settings_from(p.parse_args([])).video_resolutions  # type: ignore[attr-defined]
+    off = settings_from(p.parse_args(["--no-video", "--video-frames", "5"]))
+    assert off.video_resolutions == () and off.video_frames == 5  # type: ignore[attr-defined]
