@@ -70,6 +70,7 @@ class Pipeline:
         self._scores: tuple[np.ndarray, tuple[int, ...]] | None = None  # sweep: last scores
         self._frames = 0
         self._settled = True
+        self._ran: np.ndarray | None = None  # sweep: tiles classified in the current frame
         self._last_ts: int | None = None
         self._busy = threading.Lock()
         self._video = threading.Lock()  # VIDEO mode: one frame at a time (state, timestamps)
@@ -105,12 +106,15 @@ class Pipeline:
         mask[y0:y1, x0:x1] |= expand_cells(cells, grid.block, ly, lx)
         return int(cells.sum())
 
-    def _classify(self, frame: np.ndarray, sweep: bool) -> tuple[np.ndarray, int]:
+    def _classify(self, frame: np.ndarray, sweep: bool, lattice_only: bool = False,
+                  done: np.ndarray | None = None) -> tuple[np.ndarray, int]:  # fmt: skip
         """Tile scores of ``frame`` and how many tiles ran through the classifier.
 
         With ``sweep`` (VIDEO / LIVE_STREAM and options.sweep > 1) only this frame's share
-        of the rotating lattice and the tiles at or next to the last detection run; the
-        others keep their last score.
+        of the rotating lattice and the tiles at or next to the last detection run
+        (``lattice_only``: the lattice share alone, while a detection is reused); the others
+        keep their last score. ``done``: tiles already classified in this frame (skipped, and
+        the lattice does not advance again).
         """
         rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
         k = self.options.sweep
@@ -122,33 +126,40 @@ class Pipeline:
             ys, xs = tile_origins(*frame.shape[:2], self.classifier.tile)
             rows, cols = np.divmod(np.arange(scores.size), len(xs))
             shape = (len(ys), len(xs))
-            ran = self._near(scores, shape) | ((rows + cols) % k == self._frames % k)
-            index = np.flatnonzero(ran)
+            if done is None:
+                self._frames += 1
+                done = np.zeros(scores.size, bool)
+            ran = (rows + cols) % k == self._frames % k
+            if not lattice_only:
+                ran |= self._near(scores, shape)
+            index = np.flatnonzero(ran & ~done)
             if index.size:
                 scores[index] = self.classifier.scores(rgb, index)
-            # settled: every tile at or next to this detection ran now (VIDEO may reuse it)
-            self._settled = not (self._near(scores, shape) & ~ran).any()
-            self._frames += 1
+            self._ran = ran | done
+            if not lattice_only:  # settled: every tile at or next to this detection ran now
+                self._settled = not (self._near(scores, shape) & ~self._ran).any()
             self._scores = (scores, frame.shape)
             return scores, int(index.size)
         if sweep:
-            self._scores, self._frames = (scores, frame.shape), 1
+            self._scores, self._frames = (scores, frame.shape), 0
         self._settled = True
+        self._ran = np.ones(scores.size, bool)
         return scores, int(scores.size)
 
     def _near(self, scores: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
         """Tiles (flat, cut_tiles order) that are flagged or touch a flagged one."""
-        flags = (scores >= self.classifier.threshold).reshape(shape).view(np.uint8)
-        return cv2.dilate(flags, np.ones((3, 3), np.uint8)).ravel() > 0
+        return self._grow(scores >= self.classifier.threshold, shape)
 
-    def _flags(self) -> np.ndarray | None:
-        """Sweep: the tile flags of the last scores."""
-        return None if self._scores is None else self._scores[0] >= self.classifier.threshold
+    @staticmethod
+    def _grow(flags: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        """Flat tile flags grown by one tile in every direction (8-neighbourhood)."""
+        grid = flags.reshape(shape).view(np.uint8)
+        return cv2.dilate(grid, np.ones((3, 3), np.uint8)).ravel() > 0
 
-    def _detect(self, frame: np.ndarray, timings: dict[str, float],
-                sweep: bool = False) -> Detection:  # fmt: skip
+    def _detect(self, frame: np.ndarray, timings: dict[str, float], sweep: bool = False,
+                done: np.ndarray | None = None) -> Detection:  # fmt: skip
         t0 = time.perf_counter()
-        scores, classified = self._classify(frame, sweep)
+        scores, classified = self._classify(frame, sweep, done=done)
         t1 = time.perf_counter()
         h, w = frame.shape[:2]
         flags = scores >= self.classifier.threshold
@@ -198,12 +209,13 @@ class Pipeline:
             cv2.copyTo(hr, where.view(np.uint8), out[y0:y1, x0:x1])
         return out
 
-    def _process(self, frame: Any, det: Detection | None = None) -> Result:
+    def _process(self, frame: Any, det: Detection | None = None,
+                 done: np.ndarray | None = None) -> Result:  # fmt: skip
         t0 = time.perf_counter()
         frame = as_bgr(frame)
         timings: dict[str, float] = {}
         if det is None:
-            det = self._detect(frame, timings, sweep=True)
+            det = self._detect(frame, timings, sweep=True, done=done)
         t1 = time.perf_counter()
         image = self._restore(frame, det) if det.pixelated else frame.copy()
         t2 = time.perf_counter()
@@ -228,12 +240,19 @@ class Pipeline:
         with self._video:
             self._check_timestamp(timestamp_ms)
             det = self._reuse(frame) if self._settled else None
-            if det is not None and self.options.sweep > 1:
-                before = self._flags()
-                self._classify(frame, sweep=True)
-                if not (self._settled and np.array_equal(before, self._flags())):
+            done, tiles = None, 0
+            if det is not None and self.options.sweep > 1 and self._scores is not None:
+                # while reusing, only this frame's lattice share is classified; a flagged
+                # tile away from the flags the detection came from ends the reuse
+                before = self._scores[0] >= self.classifier.threshold
+                shape = tuple(len(o) for o in tile_origins(*frame.shape[:2], self.classifier.tile))
+                scores, tiles = self._classify(frame, sweep=True, lattice_only=True)
+                done = self._ran
+                if ((scores >= self.classifier.threshold) & ~self._grow(before, shape)).any():
                     det = None
-            result = self._process(frame, det)
+            result = self._process(frame, det, done)
+            if done is not None:
+                result.timings["tiles"] = result.timings.get("tiles", 0.0) + tiles
             if det is not None:
                 result.timings["reused_detection"] = 1.0
             self._previous = (result.detection, frame) if result.detection.pixelated else None

@@ -121,7 +121,9 @@ def test_video_sweep_classifies_a_share_and_finds_a_new_mosaic_in_time(astronaut
     with Pipeline.create(opts) as p:
         for i in range(4):
             p.process_for_video(mosaic[3], 33 * i)
-        assert p.process_for_video(mosaic[3], 200).timings.get("reused_detection") == 1.0
+        reused = p.process_for_video(mosaic[3], 200).timings
+        assert reused.get("reused_detection") == 1.0
+        assert 0 < reused["tiles"] <= -(-total // k)  # reusing: only the lattice share runs
         both = up.pixelate(mosaic[3], 6, phase=(1, 2), region=(420, 400, 92, 112))
         late = [p.process_for_video(both, 300 + 33 * i).detection for i in range(k)]
     assert any(len([r for r in d.regions if r.grid]) == 2 for d in late)
