@@ -19,6 +19,7 @@ from unpixel.errors import ModelError, SinkError
 from unpixel.formats import DEPLOY_FORMATS, FORMATS, Format
 from unpixel.io import write_atomic
 from unpixel.manifest import ModelEntry, load_manifest, sha256_file
+from unpixel_export.int8_form import int8_form
 from unpixel_export.keras2onnx import keras2onnx, onnx2int8
 from unpixel_export.keras2tflite import Representative, keras2tflite
 from unpixel_export.keras_infer import load_keras
@@ -28,13 +29,27 @@ from unpixel_export.ship import NORMALISATION
 Converter = Callable[[Any, Representative, dict[str, Any]], bytes]
 """(Keras model, representative data, metadata) -> the artifact's bytes."""
 
+
+def _int8_tflite(model: Any, rep: Representative, meta: dict[str, Any]) -> bytes:
+    if meta.get("task") != "restorer":
+        return keras2tflite(model, "int8", rep)
+    return keras2tflite(int8_form(model, list(rep())), "int8", rep, unit_output=True)
+
+
+def _int8_onnx(model: Any, rep: Representative, meta: dict[str, Any]) -> bytes:
+    if meta.get("task") != "restorer":
+        return onnx2int8(keras2onnx(model), rep, meta)
+    return onnx2int8(keras2onnx(int8_form(model, list(rep()))), rep, meta, unit_output=True)
+
+
 CONVERTERS: dict[str, Converter] = {
     "tflite-fp32": lambda model, rep, meta: keras2tflite(model, "fp32"),
     "tflite-fp16": lambda model, rep, meta: keras2tflite(model, "fp16"),
-    "tflite-int8": lambda model, rep, meta: keras2tflite(model, "int8", rep),
+    "tflite-int8": _int8_tflite,
     "onnx-fp32": lambda model, rep, meta: keras2onnx(model, meta),
-    "onnx-int8": lambda model, rep, meta: onnx2int8(keras2onnx(model), rep, meta),
+    "onnx-int8": _int8_onnx,
 }
+"""Restorers reach int8 through :func:`int8_form` with the output quantised as pixels."""
 assert set(CONVERTERS) == set(DEPLOY_FORMATS), "every deployable format needs a converter"
 
 

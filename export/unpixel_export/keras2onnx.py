@@ -74,6 +74,16 @@ def _set_metadata(proto: Any, metadata: dict[str, Any] | None) -> None:
         entry.key, entry.value = "unpixel", json.dumps(metadata, sort_keys=True)
 
 
+def _before_layout(graph: Any) -> list[str]:
+    """The tensors from the graph's output back through layout-only ops to the last computed one."""
+    producer = {out: node for node in graph.node for out in node.output}
+    names, node = [], producer.get(graph.output[0].name)
+    while node is not None and node.op_type in ("Transpose", "DepthToSpace", "Reshape"):
+        names.append(node.input[0])
+        node = producer.get(node.input[0])
+    return names
+
+
 class _Reader:
     """onnxruntime's CalibrationDataReader protocol over a list of samples."""
 
@@ -84,9 +94,13 @@ class _Reader:
         return next(self._items, None)
 
 
-def onnx2int8(fp32: bytes, representative: Representative,
-              metadata: dict[str, Any] | None = None) -> bytes:  # fmt: skip
-    """Static QDQ quantisation of an fp32 ONNX model, calibrated (min-max) on the samples."""
+def onnx2int8(fp32: bytes, representative: Representative, metadata: dict[str, Any] | None = None,
+              unit_output: bool = False) -> bytes:  # fmt: skip
+    """Static QDQ quantisation of an fp32 ONNX model, calibrated (min-max) on the samples.
+
+    ``unit_output``: an image output, its last computed tensor quantised over [0, 1]
+    (scale 1/255) instead of its calibrated range, as :func:`keras2tflite` does.
+    """
     import onnx
     from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
@@ -98,10 +112,14 @@ def onnx2int8(fp32: bytes, representative: Representative,
         src, pre, out = (Path(tmp) / n for n in ("fp32.onnx", "pre.onnx", "int8.onnx"))
         src.write_bytes(fp32)
         quant_pre_process(str(src), str(pre), skip_symbolic_shape=True)
-        name = onnx.load(str(pre)).graph.input[0].name
+        graph = onnx.load(str(pre)).graph
+        name = graph.input[0].name
+        pixels = [{"rmin": np.float32(0), "rmax": np.float32(1)}]
+        overrides = {t: pixels for t in _before_layout(graph)} if unit_output else {}
         quantize_static(
             str(pre), str(out), _Reader(name, samples), quant_format=QuantFormat.QDQ,
             activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, per_channel=True,
+            extra_options={"TensorQuantOverrides": overrides} if overrides else {},
         )  # fmt: skip
         proto = onnx.load(str(out))
     proto.producer_version = "unpixel"

@@ -19,23 +19,34 @@ def signature(model: Any) -> Any:
     return tf.TensorSpec(shape, tf.float32, name=model.inputs[0].name)
 
 
-def concrete_function(model: Any) -> Any:
-    """The model's inference-mode forward pass as a TF concrete function."""
-    import tensorflow as tf
+def concrete_function(model: Any, unit_output: bool = False) -> Any:
+    """The model's inference-mode forward pass as a TF concrete function.
 
-    forward = tf.function(lambda x: model(x, training=False))
-    return forward.get_concrete_function(signature(model))
-
-
-def keras2tflite(model: Any, precision: str, representative: Representative | None = None) -> bytes:
-    """Convert a Keras model to a .tflite flatbuffer.
-
-    ``precision``: "fp32"; "fp16" (weights stored as float16); "int8" (full integer, builtin
-    int8 ops only, uint8 input and output; needs ``representative``).
+    ``unit_output``: the output clipped to [0, 1] in 256 steps (a fake-quant op, which the
+    int8 converter turns into the output's quantisation, scale 1/255: no op of its own).
     """
     import tensorflow as tf
 
-    converter = tf.lite.TFLiteConverter.from_concrete_functions([concrete_function(model)])
+    def forward(x: Any) -> Any:
+        y = model(x, training=False)
+        return tf.quantization.fake_quant_with_min_max_args(y, 0.0, 1.0) if unit_output else y
+
+    return tf.function(forward).get_concrete_function(signature(model))
+
+
+def keras2tflite(model: Any, precision: str, representative: Representative | None = None,
+                 unit_output: bool = False) -> bytes:  # fmt: skip
+    """Convert a Keras model to a .tflite flatbuffer.
+
+    ``precision``: "fp32"; "fp16" (weights stored as float16); "int8" (full integer, builtin
+    int8 ops only, uint8 input and output; needs ``representative``). ``unit_output``: an
+    image output, quantised as pixels (scale 1/255, zero point 0) rather than calibrated:
+    the restorer's overshoots gave it ~1.4 levels a code, rounded twice.
+    """
+    import tensorflow as tf
+
+    forward = concrete_function(model, unit_output)
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([forward])
     if precision == "fp16":
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
         converter.target_spec.supported_types = [tf.float16]
