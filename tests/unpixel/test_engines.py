@@ -109,3 +109,26 @@ def test_threads_must_be_explicit_and_positive():
 def test_check_model_file_accepts_a_real_file():
     path = ENTRIES[("classifier", "tflite-int8")].verify(ROOT)
     assert check_model_file(path, b"TFL3", offset=4) == path
+
+
+@pytest.mark.parametrize(("scale", "zero_point"), [(1 / 255, 0), (0.0054, 22), (0.0067, 52)])
+def test_run_pixels_maps_a_uint8_output_like_dequantise_then_round(scale, zero_point):
+    from unpixel.engines.base import Engine, TensorInfo
+
+    class Echo(Engine):
+        """Returns its uint8 input as the raw output (the mapping under test is the base's)."""
+
+        backend, accelerator = "echo", "cpu"
+        input = TensorInfo("in", (-1, -1, -1, 3), np.dtype(np.uint8), 1 / 255, 0)
+        output = TensorInfo("out", (-1, -1, -1, 3), np.dtype(np.uint8), scale, zero_point)
+
+        def _invoke(self, x):
+            return x.copy()
+
+    raw = np.random.default_rng(0).integers(0, 256, (2, 5, 7, 3), dtype=np.uint8)
+    with Echo() as engine:
+        got = engine.run_pixels(raw)
+        want = np.clip(np.rint((raw.astype(np.float32) - zero_point) * scale * 255), 0, 255)
+        assert got.dtype == np.uint8 and got.shape == raw.shape
+        assert np.array_equal(got, want.astype(np.uint8))
+        assert np.array_equal(engine.run_pixels(raw), got)  # the table is built once

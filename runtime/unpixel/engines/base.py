@@ -93,12 +93,16 @@ class Engine(ABC):
             if self._lut is None:
                 levels = self.dequantise(np.arange(256, dtype=np.uint8)) * np.float32(255.0)
                 self._lut = np.clip(np.rint(levels), 0, 255).astype(np.uint8)
+                self._identity = bool((self._lut == np.arange(256)).all())
+            if self._identity:  # quantised as pixels (scale 1/255, zero point 0)
+                return raw
             flat = np.ascontiguousarray(raw).reshape(-1, raw.shape[-1] * raw.shape[-2])
             return cv2.LUT(flat, self._lut).reshape(raw.shape)  # ~8x numpy's lut[raw]
         out = self.dequantise(raw) * np.float32(255.0)
         return np.clip(np.rint(out, out=out), 0, 255, out=out).astype(np.uint8)
 
     _lut: np.ndarray | None = None
+    _identity = False
 
     def quantise(self, pixels: np.ndarray) -> np.ndarray:
         """uint8 pixels -> the model's input dtype (a no-op for uint8 input at scale 1/255)."""
