@@ -43,21 +43,9 @@ def _scale(model: Any) -> int:
 
 def _build(scale: int, filters: int) -> Any:
     """The restorer with the input fed to the last convolution instead of added after it."""
-    import keras
-    from keras import layers
+    from unpixel_export.models import build_restorer
 
-    inputs = keras.Input((None, None, 3), name="lr")
-    x = layers.Conv2D(filters, 5, padding="same", activation="relu", name="feat")(inputs)
-    y = layers.Conv2D(filters, 3, padding="same", activation="relu", name="conv3")(x)
-    x = layers.Add(name="res1")([x, y])
-    y = layers.Conv2D(filters, 2, padding="same", activation="relu", name="conv2")(x)
-    x = layers.Add(name="res2")([x, y])
-    gate = layers.Conv2D(filters, 1, activation="sigmoid", name="pa_gate")(x)
-    x = layers.Multiply(name="pa")([x, gate])
-    x = layers.Concatenate(name="pa_and_lr")([x, inputs])
-    x = layers.Conv2D(3 * scale * scale, 3, padding="same", name="to_subpixel")(x)
-    outputs = keras.ops.depth_to_space(x, scale)
-    return keras.Model(inputs, outputs, name=f"restorer_espcn_x{scale}_int8_form")
+    return build_restorer(scale, filters, fold_input=True)
 
 
 def _outputs(model: Any, names: Sequence[str], samples: Sequence[np.ndarray]) -> dict[str, list]:

@@ -83,7 +83,7 @@ def build_classifier(tile: int = CLASSIFIER_TILE, alpha: float = CLASSIFIER_ALPH
     return keras.Model(inputs, outputs, name=f"classifier_mnv2_a{alpha}_t{tile}")
 
 
-def build_restorer(scale: int, filters: int = RESTORER_FILTERS) -> Any:
+def build_restorer(scale: int, filters: int = RESTORER_FILTERS, fold_input: bool = False) -> Any:
     """ESPCN with residual connections and pixel attention, upscaling by ``scale``.
 
     Conv 5x5 -> Conv 3x3 (+ residual) -> Conv 2x2 (+ residual) -> pixel attention (1x1 conv,
@@ -91,6 +91,10 @@ def build_restorer(scale: int, filters: int = RESTORER_FILTERS) -> Any:
     added to the input repeated r*r times before depth_to_space, so the network learns a
     correction on top of the mosaic (nearest upscaling) itself. Fully convolutional:
     input (None, None, 3) RGB in [0, 1], output (None, None, 3), linear.
+
+    ``fold_input``: the form :mod:`unpixel_export.int8_form` exports int8 from: the input is
+    concatenated to the gated features and enters the last conv (identity taps there give
+    the same sum), with no repeat and no add.
     """
     import keras
     from keras import layers
@@ -105,8 +109,12 @@ def build_restorer(scale: int, filters: int = RESTORER_FILTERS) -> Any:
     x = layers.Add(name="res2")([x, y])
     gate = layers.Conv2D(filters, 1, activation="sigmoid", name="pa_gate")(x)
     x = layers.Multiply(name="pa")([x, gate])
+    if fold_input:  # the int8 export's form: the input enters the last conv instead
+        x = layers.Concatenate(name="pa_and_lr")([x, inputs])
     x = layers.Conv2D(3 * scale * scale, 3, padding="same", name="to_subpixel")(x)
-    mosaic = layers.Concatenate(name="repeat_lr")([inputs] * (scale * scale))
-    x = layers.Add(name="plus_mosaic")([x, mosaic])
+    if not fold_input:
+        mosaic = layers.Concatenate(name="repeat_lr")([inputs] * (scale * scale))
+        x = layers.Add(name="plus_mosaic")([x, mosaic])
     outputs = keras.ops.depth_to_space(x, scale)  # an op in the graph, not a Lambda layer
-    return keras.Model(inputs, outputs, name=f"restorer_espcn_x{scale}")
+    suffix = "_int8_form" if fold_input else ""
+    return keras.Model(inputs, outputs, name=f"restorer_espcn_x{scale}{suffix}")
