@@ -232,8 +232,9 @@ class Pipeline:
 
         The previous frame's detection is reused while its grid still explains this frame
         (at least 90% of its mosaic cells are still flat); otherwise detection runs again.
-        With ``sweep`` > 1 this frame's share of the tiles is still classified while reusing,
-        and any change in the flagged tiles (a new mosaic elsewhere) ends the reuse.
+        With ``sweep`` > 1 this frame's share of the tile lattice is still classified while
+        reusing, and a flagged tile away from the detection (a new mosaic elsewhere) ends the
+        reuse.
         """
         self._require(RunningMode.VIDEO)
         frame = as_bgr(frame)
