@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from unpixel.bench.roof import default_roof_file, measure_roof
 from unpixel.bench.targets import check_targets
 from unpixel.bench.video import SWEEPS, VIDEO_RESOLUTIONS, bench_video
 from unpixel.bench.workloads import COVERAGES, RESOLUTIONS, model_input
-from unpixel.formats import DEPLOY_FORMATS, get_format
+from unpixel.formats import DEPLOY_FORMATS, Format, get_format
 from unpixel.options import default_models_dir
 
 SCHEMA = 1
@@ -100,6 +100,12 @@ def _have_onnx() -> bool:
     return importlib.util.find_spec("onnxruntime") is not None
 
 
+def _runnable(names: Sequence[str]) -> list[Format]:
+    """The formats named, less the ONNX ones when onnxruntime is not installed."""
+    formats = [get_format(n) for n in names]
+    return [f for f in formats if f.backend != "onnx" or _have_onnx()]
+
+
 def compare_formats(a: ModelCase, b: ModelCase, threads: int, runs: int) -> dict[str, Any]:
     """Latency of two formats of one model, run in turn (a, b, a, b, ...) in this process.
 
@@ -130,7 +136,7 @@ def run_bench(settings: BenchSettings, log: Callable[[str], None] = _log) -> dic
     """Measure everything ``settings`` asks for."""
     models_dir = Path(settings.models_dir) if settings.models_dir else default_models_dir()
     notes = list(settings.notes)
-    formats = [f for f in settings.formats if get_format(f).backend != "onnx" or _have_onnx()]
+    formats = [f.name for f in _runnable(settings.formats)]
     if len(formats) < len(settings.formats):
         notes.append("ONNX formats skipped: onnxruntime is not installed (the onnx extra)")
     result: dict[str, Any] = {
@@ -182,11 +188,8 @@ def run_bench(settings: BenchSettings, log: Callable[[str], None] = _log) -> dic
         )
 
     pipeline = []
-    for fmt_name in settings.pipeline_formats:
-        fmt = get_format(fmt_name)
-        if fmt.backend == "onnx" and not _have_onnx():
-            continue
-        log(f"pipeline: {fmt_name} {settings.pipeline_threads} thread(s)")
+    for fmt in _runnable(settings.pipeline_formats):
+        log(f"pipeline: {fmt.name} {settings.pipeline_threads} thread(s)")
         pipeline += bench_pipeline(
             fmt.backend,
             fmt.precision,
@@ -228,11 +231,8 @@ def run_video(
     (clean clip: 0%, pixelated clips: 100%), or None when that row was not measured.
     """
     rows: list[dict[str, Any]] = []
-    for fmt_name in settings.video_formats if settings.video_resolutions else ():
-        fmt = get_format(fmt_name)
-        if fmt.backend == "onnx" and not _have_onnx():
-            continue
-        log(f"video: {fmt_name} {settings.pipeline_threads} thread(s)")
+    for fmt in _runnable(settings.video_formats) if settings.video_resolutions else ():
+        log(f"video: {fmt.name} {settings.pipeline_threads} thread(s)")
         rows += bench_video(
             fmt.backend,
             fmt.precision,
