@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 MAX_PIXELS = 8192 * 8192
@@ -51,13 +52,20 @@ def check_region(
     return x, y, w, h
 
 
+_LUMA_WEIGHTS = (0.114, 0.587, 0.299)
+_LUMA_LUT = [np.float32(c) * np.arange(256, dtype=np.float32) for c in _LUMA_WEIGHTS]
+"""Each BGR channel's float32 product with its BT.601 weight, for every uint8 value."""
+
+
 def to_luma(image: np.ndarray) -> np.ndarray:
-    """Return the luma (BT.601, from BGR) of an image as float32 HxW; gray passes through."""
+    """Return the luma (BT.601, from BGR) of an image as float32 HxW; gray passes through.
+
+    ``0.114 * b + 0.587 * g + 0.299 * r`` in float32, summed in that order; the products
+    are looked up (cv2.LUT), which gives the very same floats as multiplying, faster.
+    """
     if image.ndim == 2:
         return image.astype(np.float32)
     if image.shape[2] == 1:
         return image[:, :, 0].astype(np.float32)
-    b = image[:, :, 0].astype(np.float32)
-    g = image[:, :, 1].astype(np.float32)
-    r = image[:, :, 2].astype(np.float32)
-    return 0.114 * b + 0.587 * g + 0.299 * r
+    b, g, r = (cv2.LUT(image[:, :, k], _LUMA_LUT[k]) for k in range(3))
+    return cv2.add(cv2.add(b, g), r)

@@ -20,16 +20,23 @@ MIN_CELLS = 6
 """A group of mosaic cells smaller than this is treated as clean (flat clean patches)."""
 
 
-def cell_deviation(area: np.ndarray, block: int, phase: tuple[int, int]) -> np.ndarray:
-    """Mean absolute deviation of each cell's pixels from the cell mean, shape (cells y, x)."""
+def cell_deviation(
+    area: np.ndarray, block: int, phase: tuple[int, int], means: np.ndarray | None = None
+) -> np.ndarray:
+    """Mean absolute deviation of each cell's pixels from the cell mean, shape (cells y, x).
+
+    ``means``: ``cell_means(area, block, phase)`` when the caller has it already.
+    """
     h, w = area.shape[:2]
     ey, ex = block_edges(h, block, phase[0]), block_edges(w, block, phase[1])
     ly, lx = np.diff(ey), np.diff(ex)
-    means = cell_means(area, block, phase)
+    means = cell_means(area, block, phase) if means is None else means
     dev = cv2.absdiff(area, expand_cells(means, block, ly, lx))
-    sums = cell_sums(dev, ey, ex).sum(axis=2)
-    channels = area.shape[2] if area.ndim == 3 else 1
-    return sums / (ly[:, None] * lx[None, :] * channels)
+    per_channel = cell_sums(dev, ey, ex)
+    sums = per_channel[:, :, 0].copy()
+    for c in range(1, per_channel.shape[2]):  # ~20x faster than .sum(axis=2) on int32
+        sums += per_channel[:, :, c]
+    return sums / (ly[:, None] * lx[None, :] * per_channel.shape[2])
 
 
 def adaptive_tol(deviation: np.ndarray) -> float:
@@ -44,16 +51,20 @@ def adaptive_tol(deviation: np.ndarray) -> float:
 
 
 def mosaic_cells(
-    area: np.ndarray, block: int, phase: tuple[int, int], tol: float | None = None
+    area: np.ndarray,
+    block: int,
+    phase: tuple[int, int],
+    tol: float | None = None,
+    means: np.ndarray | None = None,
 ) -> np.ndarray:
     """Bool mask over the cells that are mosaic cells.
 
     Flat cells (see :func:`adaptive_tol`), plus single non-flat cells whose four neighbours
     are all flat (compression noise inside a mosaic); groups under MIN_CELLS dropped. Cells
     straddling the edge of a censored area are part texture: not flat, so the clean pixels in
-    them are kept.
+    them are kept. ``means``: ``cell_means(area, block, phase)`` when the caller has it.
     """
-    deviation = cell_deviation(area, block, phase)
+    deviation = cell_deviation(area, block, phase, means)
     tol = adaptive_tol(deviation) if tol is None else tol
     flat = (deviation <= tol).astype(np.uint8)
     if flat.shape[0] >= 3 and flat.shape[1] >= 3:

@@ -48,16 +48,18 @@ def _check_block_phase(block: int, phase: tuple[int, int], h: int, w: int) -> tu
 
 
 def cell_sums(area: np.ndarray, ey: np.ndarray, ex: np.ndarray) -> np.ndarray:
-    """Sum of every cell between row edges ``ey`` and column edges ``ex``: (cells y, x, C) int64.
+    """Sum of every cell between row edges ``ey`` and column edges ``ex``: (cells y, x, C).
 
     Read off one integral image (exact, any cell sizes), instead of reducing pixel by pixel.
+    int32 (every cell sum of a uint8 area below 2**31 fits), float64 holding exact integers
+    for areas so large that the integral image itself needs it.
     """
     big = area.shape[0] * area.shape[1] * 255 >= 2**31
     s = cv2.integral(area, sdepth=cv2.CV_64F if big else cv2.CV_32S)
-    c = s[np.ix_(ey, ex)].astype(np.int64)
+    c = s.take(ey, axis=0).take(ex, axis=1)
     if c.ndim == 2:
         c = c[:, :, None]
-    return c[1:, 1:] - c[:-1, 1:] - c[1:, :-1] + c[:-1, :-1]
+    return np.diff(np.diff(c, axis=0), axis=1)
 
 
 def expand_cells(small: np.ndarray, block: int, ly: np.ndarray, lx: np.ndarray) -> np.ndarray:
@@ -87,9 +89,10 @@ def cell_means(area: np.ndarray, block: int, phase: tuple[int, int]) -> np.ndarr
     ey, ex = block_edges(h, block, phase[0]), block_edges(w, block, phase[1])
     ly, lx = np.diff(ey), np.diff(ex)
     sums = cell_sums(area, ey, ex)
-    counts = (ly[:, None] * lx[None, :])[:, :, None]
-    # Round half up, in integers: floor((2 * sum + count) / (2 * count)).
-    means = ((2 * sums + counts) // (2 * counts)).astype(np.uint8)
+    counts = (ly[:, None] * lx[None, :])[:, :, None].astype(np.float64)
+    # Round half up: floor(sum / count + 1/2). Exact in float64: sum and count are integers
+    # far below 2**52, so a quotient that is not k + 1/2 exactly lies >= 1/count away from it.
+    means = np.floor(sums / counts + 0.5).astype(np.uint8)
     return means if area.ndim == 3 else means[:, :, 0]
 
 

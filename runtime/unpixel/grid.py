@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from unpixel._image import check_image, check_region, to_luma
@@ -54,11 +55,10 @@ def _jpeg_share(profile: np.ndarray, residue: int, block: int, offset: int) -> f
     ``offset`` is the profile's position in the image: JPEG lines lie after image index
     ``8 m - 1``.
     """
-    k = np.arange(profile.size)
-    border = k % block == residue
-    on_jpeg = (k + 1 + offset) % 8 == 0
-    total = float(profile[border].sum())
-    return float(profile[border & on_jpeg].sum()) / total if total > 0 else 0.0
+    border = profile[residue::block]
+    on_jpeg = (np.arange(residue, profile.size, block) + 1 + offset) % 8 == 0
+    total = float(border.sum())
+    return float(border[on_jpeg].sum()) / total if total > 0 else 0.0
 
 
 @dataclass(frozen=True)
@@ -92,25 +92,35 @@ def _profile(luma: np.ndarray, axis: int) -> np.ndarray:
 
     Entry ``k`` is the step between index ``k`` and ``k + 1``.
     """
-    steps = np.abs(np.diff(luma, axis=axis)) - NOISE_FLOOR
-    return np.maximum(steps, 0).mean(axis=1 - axis)
+    if axis == 1:
+        steps = cv2.absdiff(luma[:, 1:], luma[:, :-1])
+    else:
+        steps = cv2.absdiff(luma[1:], luma[:-1])
+    steps = cv2.subtract(steps, NOISE_FLOOR)
+    return np.maximum(steps, 0, out=steps).mean(axis=1 - axis)
 
 
 def _fit(profile: np.ndarray, block: int) -> _AxisFit:
-    residues = np.arange(profile.size) % block
-    folded = np.bincount(residues, weights=profile, minlength=block) / np.maximum(
-        np.bincount(residues, minlength=block), 1
-    )
+    """Fold ``profile`` modulo ``block``: the border residue and how far it stands out."""
+    n = profile.size
+    full = n - n % block
+    sums = profile[:full].reshape(-1, block).sum(axis=0, dtype=np.float64)
+    counts = np.full(block, n // block, dtype=np.float64)
+    sums[: n - full] += profile[full:]
+    counts[: n - full] += 1
+    folded = sums / counts
     order = np.argsort(folded)
     peak_residue = int(order[-1])
-    peak, second = folded[order[-1]], folded[order[-2]]
-    others = np.median(folded[order[:-1]])
-    border = profile[residues == peak_residue]
+    ranked = folded[order]
+    peak, second = ranked[-1], ranked[-2]
+    m = block - 1  # the median of the other residues, read off the sorted values
+    others = (ranked[(m - 1) // 2] + ranked[m // 2]) / 2
+    border = profile[peak_residue::block]
     return _AxisFit(
         residue=peak_residue,
         strength=float(peak / max(others, _EPS)),
         uniqueness=float(peak / max(second, _EPS)),
-        coverage=float(np.mean(border > 0)),
+        coverage=float(np.count_nonzero(border > 0) / border.size),
         step=float(peak),
     )
 

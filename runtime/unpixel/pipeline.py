@@ -94,17 +94,24 @@ class Pipeline:
 
     # -- detection -------------------------------------------------------------------------
 
-    def _mask_region(self, frame: np.ndarray, region: Region, mask: np.ndarray) -> int:
-        """Mark the region's mosaic cells in ``mask``; return how many cells."""
+    def _mask_region(self, frame: np.ndarray, region: Region,
+                     mask: np.ndarray) -> tuple[int, np.ndarray]:  # fmt: skip
+        """Mark the region's mosaic cells in ``mask``; return how many cells and the LR image.
+
+        The LR image (the cell means over :func:`cell_area`) is what :meth:`_restore`
+        upscales; it is computed here once for both.
+        """
         assert region.grid is not None
         grid = region.grid
         y0, y1, x0, x1 = cell_area(region.box, grid, frame.shape)
         phase = ((grid.phase[0] - y0) % grid.block, (grid.phase[1] - x0) % grid.block)
-        cells = mosaic_cells(frame[y0:y1, x0:x1], grid.block, phase)
+        area = frame[y0:y1, x0:x1]
+        lr = cell_means(area, grid.block, phase)
+        cells = mosaic_cells(area, grid.block, phase, means=lr)
         ly = np.diff(block_edges(y1 - y0, grid.block, phase[0]))
         lx = np.diff(block_edges(x1 - x0, grid.block, phase[1]))
         mask[y0:y1, x0:x1] |= expand_cells(cells, grid.block, ly, lx)
-        return int(cells.sum())
+        return int(cells.sum()), lr
 
     def _classify(self, frame: np.ndarray, sweep: bool, lattice_only: bool = False,
                   done: np.ndarray | None = None) -> tuple[np.ndarray, int]:  # fmt: skip
@@ -157,7 +164,8 @@ class Pipeline:
         return cv2.dilate(grid, np.ones((3, 3), np.uint8)).ravel() > 0
 
     def _detect(self, frame: np.ndarray, timings: dict[str, float], sweep: bool = False,
-                done: np.ndarray | None = None) -> Detection:  # fmt: skip
+                done: np.ndarray | None = None) -> tuple[Detection, list]:  # fmt: skip
+        """The detection of ``frame`` and the LR image of each region (None: no grid)."""
         t0 = time.perf_counter()
         scores, classified = self._classify(frame, sweep, done=done)
         t1 = time.perf_counter()
@@ -172,27 +180,34 @@ class Pipeline:
             regions.append(Region(box, float(scores[inside].max()), grid))
         t2 = time.perf_counter()
         mask = np.zeros((h, w), bool)
-        sizes = []
+        sizes, lrs = [], []
         for region in regions:
-            sizes.append(self._mask_region(frame, region, mask) if region.grid else 0)
+            size, lr = self._mask_region(frame, region, mask) if region.grid else (0, None)
+            sizes.append(size)
+            lrs.append(lr)
         resolved = [r for r, n in zip(regions, sizes, strict=True) if r.grid and n > 0]
         best = max(resolved, key=lambda r: r.box[2] * r.box[3], default=None)
         t3 = time.perf_counter()
         timings.update(classify=(t1 - t0) * 1e3, grid=(t2 - t1) * 1e3, cells=(t3 - t2) * 1e3,
                        tiles=float(classified))  # fmt: skip
-        return Detection(pixelated=best is not None, score=float(scores.max()),
-                         grid=best.grid if best else None, mask=mask,
-                         regions=tuple(regions))  # fmt: skip
+        det = Detection(pixelated=best is not None, score=float(scores.max()),
+                        grid=best.grid if best else None, mask=mask,
+                        regions=tuple(regions))  # fmt: skip
+        return det, lrs
 
     def detect(self, frame: np.ndarray) -> Detection:
         """Is ``frame`` (HxWx3 BGR uint8, >= 32x32) pixelated, and where."""
-        return self._detect(as_bgr(frame), {})
+        return self._detect(as_bgr(frame), {})[0]
 
     # -- restoration -----------------------------------------------------------------------
 
-    def _restore(self, frame: np.ndarray, det: Detection) -> np.ndarray:
+    def _restore(self, frame: np.ndarray, det: Detection, lrs: list | None = None) -> np.ndarray:
+        """``frame`` with the mosaic cells of ``det`` replaced.
+
+        ``lrs``: each region's LR image as :meth:`_detect` computed it (None: computed here).
+        """
         out = frame.copy()
-        for region in det.regions:
+        for i, region in enumerate(det.regions):
             grid = region.grid
             if grid is None:
                 continue
@@ -202,22 +217,24 @@ class Pipeline:
                 continue
             b = grid.block
             phase = ((grid.phase[0] - y0) % b, (grid.phase[1] - x0) % b)
-            lr = cell_means(frame[y0:y1, x0:x1], b, phase)
+            lr = lrs[i] if lrs is not None else cell_means(frame[y0:y1, x0:x1], b, phase)
             hr = self.restorer.upscale(lr, b)
             oy, ox = (b - phase[0]) % b, (b - phase[1]) % b
             hr = hr[oy : oy + y1 - y0, ox : ox + x1 - x0]
             cv2.copyTo(hr, where.view(np.uint8), out[y0:y1, x0:x1])
         return out
 
-    def _process(self, frame: Any, det: Detection | None = None,
+    def _process(self, frame: Any, reused: tuple[Detection, list] | None = None,
                  done: np.ndarray | None = None) -> Result:  # fmt: skip
         t0 = time.perf_counter()
         frame = as_bgr(frame)
         timings: dict[str, float] = {}
-        if det is None:
-            det = self._detect(frame, timings, sweep=True, done=done)
+        if reused is None:
+            det, lrs = self._detect(frame, timings, sweep=True, done=done)
+        else:
+            det, lrs = reused
         t1 = time.perf_counter()
-        image = self._restore(frame, det) if det.pixelated else frame.copy()
+        image = self._restore(frame, det, lrs) if det.pixelated else frame.copy()
         t2 = time.perf_counter()
         timings.update(restore=(t2 - t1) * 1e3, total=(t2 - t0) * 1e3)
         return Result(image=image, detection=det, timings=timings)
@@ -240,9 +257,9 @@ class Pipeline:
         frame = as_bgr(frame)
         with self._video:
             self._check_timestamp(timestamp_ms)
-            det = self._reuse(frame) if self._settled else None
+            reused = self._reuse(frame) if self._settled else None
             done, tiles = None, 0
-            if det is not None and self.options.sweep > 1 and self._scores is not None:
+            if reused is not None and self.options.sweep > 1 and self._scores is not None:
                 # while reusing, only this frame's lattice share is classified; a flagged
                 # tile away from the flags the detection came from ends the reuse
                 before = self._scores[0] >= self.classifier.threshold
@@ -250,27 +267,27 @@ class Pipeline:
                 scores, tiles = self._classify(frame, sweep=True, lattice_only=True)
                 done = self._ran
                 if ((scores >= self.classifier.threshold) & ~self._grow(before, shape)).any():
-                    det = None
-            result = self._process(frame, det, done)
+                    reused = None
+            result = self._process(frame, reused, done)
             if done is not None:
                 result.timings["tiles"] = result.timings.get("tiles", 0.0) + tiles
-            if det is not None:
+            if reused is not None:
                 result.timings["reused_detection"] = 1.0
             self._previous = (result.detection, frame) if result.detection.pixelated else None
         return result
 
-    def _reuse(self, frame: np.ndarray) -> Detection | None:
+    def _reuse(self, frame: np.ndarray) -> tuple[Detection, list] | None:
+        """The previous detection with this frame's mosaic cells, if its grid still fits."""
         if self._previous is None or self._previous[1].shape != frame.shape:
             return None
         det = self._previous[0]
         mask = np.zeros(frame.shape[:2], bool)
-        for region in det.regions:
-            if region.grid is not None:
-                self._mask_region(frame, region, mask)
+        lrs = [self._mask_region(frame, region, mask)[1] if region.grid else None
+               for region in det.regions]  # fmt: skip
         kept = np.count_nonzero(mask & det.mask)
         if kept < REUSE_SHARE * np.count_nonzero(det.mask):
             return None
-        return replace(det, mask=mask)
+        return replace(det, mask=mask), lrs
 
     def process_async(self, frame: np.ndarray, timestamp_ms: int) -> bool:
         """LIVE_STREAM: start processing ``frame`` unless busy; the result goes to the callback.

@@ -130,3 +130,31 @@ def test_jpeg_and_blur_upscale_degrade_but_keep_shape(astronaut):
         up.jpeg(astronaut, 0)
     with pytest.raises(ValueError, match="factor"):
         up.blur_upscale(astronaut, 1)
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ([[0, 1], [0, 1]], 1),  # 0.5 rounds up
+        ([[2, 3], [2, 2]], 2),  # 2.25 rounds down
+        ([[254, 255], [255, 255]], 255),  # 254.75
+        ([[0, 0, 1], [0, 0, 0], [0, 0, 0]], 0),  # 1/9
+    ],
+)
+def test_cell_means_round_half_up_exactly(cell, expected):
+    from unpixel.degrade import cell_means
+
+    area = np.array(cell, np.uint8)[:, :, None]
+    assert cell_means(area, len(cell), (0, 0))[0, 0, 0] == expected
+
+
+def test_cell_means_exact_on_large_cells():
+    from unpixel.degrade import cell_means
+
+    rng = np.random.default_rng(0)
+    area = rng.integers(0, 256, (300, 300, 3), dtype=np.uint8)
+    area[:150, :150] = 255
+    area[0, 0] = 0  # mean 254.99: rounds to 255 (the sum is far above what uint8 holds)
+    means = cell_means(area, 150, (0, 0))
+    exact = np.floor(area.reshape(2, 150, 2, 150, 3).mean(axis=(1, 3), dtype=np.float64) + 0.5)
+    assert np.array_equal(means, exact.astype(np.uint8))
