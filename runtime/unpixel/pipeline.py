@@ -348,7 +348,8 @@ class Pipeline:
 
 def _tiles_in(box: tuple[int, int, int, int], h: int, w: int, tile: int) -> np.ndarray:
     """Indices (cut_tiles order) of the tiles whose origin lies inside ``box``."""
-    ys, xs = tile_origins(h, w, tile)
+    ys, xs = (np.asarray(o) for o in tile_origins(h, w, tile))
     x, y, bw, bh = box
-    return np.array([i * len(xs) + j for i, ty in enumerate(ys) for j, tx in enumerate(xs)
-                     if y <= ty < y + bh and x <= tx < x + bw])  # fmt: skip
+    rows = np.flatnonzero((ys >= y) & (ys < y + bh))
+    cols = np.flatnonzero((xs >= x) & (xs < x + bw))
+    return (rows[:, None] * len(xs) + cols[None, :]).ravel()
