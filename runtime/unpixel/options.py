@@ -53,7 +53,8 @@ class PipelineOptions:
         sweep: VIDEO and LIVE_STREAM only: classify a rotating 1/``sweep`` of the tiles each
             frame (plus every tile at or next to the last detection), so a mosaic that newly
             appears is found within ``sweep`` frames and a clean frame costs about
-            1/``sweep`` of the classifier. 1 (default): every tile, every frame.
+            1/``sweep`` of the classifier. 1 (default): every tile, every frame (VIDEO: but
+            the tiles at or next to a reused detection, whose mosaic cells are checked).
 
     """
 

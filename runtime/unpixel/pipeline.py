@@ -147,7 +147,7 @@ class Pipeline:
                 self._settled = not (self._near(scores, shape) & ~self._ran).any()
             self._scores = (scores, frame.shape)
             return scores, int(index.size)
-        if sweep:
+        if sweep or self.options.running_mode is RunningMode.VIDEO:  # what reuse checks against
             self._scores, self._frames = (scores, frame.shape), 0
         self._settled = True
         self._ran = np.ones(scores.size, bool)
@@ -249,32 +249,48 @@ class Pipeline:
 
         The previous frame's detection is reused while its grid still explains this frame
         (at least 90% of its mosaic cells are still flat); otherwise detection runs again.
-        With ``sweep`` > 1 this frame's share of the tile lattice is still classified while
-        reusing, and a flagged tile away from the detection (a new mosaic elsewhere) ends the
-        reuse.
+        While reusing, the tiles away from the detection are still classified (with ``sweep``
+        > 1 only this frame's share of the tile lattice), and a flagged one (a new mosaic
+        elsewhere) ends the reuse.
         """
         self._require(RunningMode.VIDEO)
         frame = as_bgr(frame)
         with self._video:
             self._check_timestamp(timestamp_ms)
             reused = self._reuse(frame) if self._settled else None
-            done, tiles = None, 0
-            if reused is not None and self.options.sweep > 1 and self._scores is not None:
-                # while reusing, only this frame's lattice share is classified; a flagged
-                # tile away from the flags the detection came from ends the reuse
-                before = self._scores[0] >= self.classifier.threshold
-                shape = tuple(len(o) for o in tile_origins(*frame.shape[:2], self.classifier.tile))
-                scores, tiles = self._classify(frame, sweep=True, lattice_only=True)
-                done = self._ran
-                if ((scores >= self.classifier.threshold) & ~self._grow(before, shape)).any():
+            done, tiles = None, None
+            if reused is not None and self._scores is not None:
+                found, tiles, done = self._mosaic_away(frame)
+                if found:
                     reused = None
             result = self._process(frame, reused, done)
-            if done is not None:
+            if tiles is not None:
                 result.timings["tiles"] = result.timings.get("tiles", 0.0) + tiles
             if reused is not None:
                 result.timings["reused_detection"] = 1.0
             self._previous = (result.detection, frame) if result.detection.pixelated else None
         return result
+
+    def _mosaic_away(self, frame: np.ndarray) -> tuple[bool, int, np.ndarray | None]:
+        """While reusing: whether a tile away from the detection is flagged (a new mosaic).
+
+        Classifies the tiles away from the flags the detection came from (with ``sweep`` > 1:
+        this frame's lattice share of the tiles). Returns (found, tiles classified, the tiles
+        classified in this frame for :meth:`_classify`'s ``done``, or None).
+        """
+        assert self._scores is not None
+        threshold = self.classifier.threshold
+        before = self._scores[0] >= threshold
+        shape = tuple(len(o) for o in tile_origins(*frame.shape[:2], self.classifier.tile))
+        away = ~self._grow(before, shape)
+        if self.options.sweep > 1:
+            scores, tiles = self._classify(frame, sweep=True, lattice_only=True)
+            return bool((scores[away] >= threshold).any()), tiles, self._ran
+        index = np.flatnonzero(away)
+        if not index.size:
+            return False, 0, None
+        scores = self.classifier.scores(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB), index)
+        return bool((scores >= threshold).any()), int(index.size), None
 
     def _reuse(self, frame: np.ndarray) -> tuple[Detection, list] | None:
         """The previous detection with this frame's mosaic cells, if its grid still fits."""

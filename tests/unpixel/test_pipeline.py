@@ -129,6 +129,24 @@ def test_video_sweep_classifies_a_share_and_finds_a_new_mosaic_in_time(astronaut
     assert any(len([r for r in d.regions if r.grid]) == 2 for d in late)
 
 
+def test_video_reuse_with_sweep_1_still_finds_a_second_mosaic(astronaut):
+    box = (150, 120, 200, 180)
+    first = up.pixelate(astronaut, 4, region=box)
+    both = up.pixelate(first, 6, phase=(1, 2), region=(420, 400, 92, 112))
+    with Pipeline.create() as full:
+        total = full.process(first).timings["tiles"]
+    with Pipeline.create(PipelineOptions(running_mode=RunningMode.VIDEO)) as p:
+        p.process_for_video(first, 0)
+        reused = p.process_for_video(first, 33)
+        assert reused.timings.get("reused_detection") == 1.0
+        # reusing: only the tiles away from the detection run, not all of them
+        assert 0 < reused.timings["tiles"] < total
+        late = p.process_for_video(both, 66)  # a second mosaic appears, the first stays
+    assert "reused_detection" not in late.timings
+    assert len([r for r in late.detection.regions if r.grid]) == 2
+    assert late.detection.mask[400:512, 420:512].mean() > 0.5
+
+
 def test_live_stream_calls_back_and_drops_when_busy(astronaut):
     got, done = [], threading.Event()
 
