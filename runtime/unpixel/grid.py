@@ -125,6 +125,15 @@ def _fit(profile: np.ndarray, block: int) -> _AxisFit:
     )
 
 
+def _may_pass(fit: _AxisFit, lowest_strength: float) -> bool:
+    """Whether an axis meets the bars that do not depend on the JPEG check."""
+    return (
+        fit.strength >= lowest_strength
+        and fit.uniqueness >= MIN_UNIQUENESS
+        and fit.coverage >= MIN_COVERAGE
+    )
+
+
 def estimate_grid(
     image: np.ndarray,
     *,
@@ -158,8 +167,14 @@ def estimate_grid(
     prof_x, prof_y = _profile(luma, axis=1), _profile(luma, axis=0)
     if not prof_x.any() or not prof_y.any():
         return None  # flat in one direction: no evidence of a grid
+    lowest = min(min_strength, min_strength * JPEG_ALIGNED_FACTOR)  # what any grid needs
     for block in range(max_block, MIN_BLOCK - 1, -1):
-        fx, fy = _fit(prof_x, block), _fit(prof_y, block)
+        fx = _fit(prof_x, block)
+        if not _may_pass(fx, lowest):
+            continue  # the x axis alone rules this block size out
+        fy = _fit(prof_y, block)
+        if not _may_pass(fy, lowest):
+            continue
         # A border after index r means the next cell starts at r + 1.
         phase = ((fy.residue + 1 + y) % block, (fx.residue + 1 + x) % block)
         needed, min_step = min_strength, 0.0
@@ -168,12 +183,7 @@ def estimate_grid(
         if share >= JPEG_SHARE:
             needed, min_step = min_strength * JPEG_ALIGNED_FACTOR, JPEG_ALIGNED_MIN_STEP
         strength = min(fx.strength, fy.strength)
-        if (
-            strength >= needed
-            and min(fx.step, fy.step) >= min_step
-            and min(fx.uniqueness, fy.uniqueness) >= MIN_UNIQUENESS
-            and min(fx.coverage, fy.coverage) >= MIN_COVERAGE
-        ):
+        if strength >= needed and min(fx.step, fy.step) >= min_step:
             confidence = 1.0 - 1.0 / min(strength / needed * 2.0, fx.uniqueness, fy.uniqueness)
             return Grid(block=block, phase=phase, confidence=round(max(confidence, 0.0), 4))
     return None
