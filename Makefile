@@ -35,7 +35,8 @@ test: $(VENV)/.all
 corpus: $(VENV)/.all
 	$(BIN)/unpixel data --output data/corpus.json
 
-## Train every model from scratch on the corpus (about an hour on 2 cores; run in the background).
+## Train every model from scratch on the corpus (about an hour on 2 cores; run in the background),
+## then make the weights float16-exact (the fp16 exports compute the Keras models' function).
 models: $(VENV)/.all
 	$(BIN)/unpixel train classifier --epochs 24 --steps 400 --batch 64
 	$(BIN)/unpixel train classifier --init models/classifier.keras --epochs 10 --steps 400 \
@@ -44,6 +45,8 @@ models: $(VENV)/.all
 	for s in 2 3 4; do $(BIN)/unpixel train restorer --scale $$s --epochs 40 --steps 400 --batch 32; done
 	$(BIN)/unpixel train restorer --scale 2 --init models/restorer_x2.keras --epochs 15 --steps 400 \
 		--batch 32 --learning-rate 1e-3 --seed 1 --workdir out/train/restorer_x2_ft
+	$(BIN)/python scripts/fp16_exact.py models/classifier.keras models/restorer_x2.keras \
+		models/restorer_x3.keras models/restorer_x4.keras
 	$(MAKE) reports
 
 ## Validation reports, the manifest and the model card from the trained models.

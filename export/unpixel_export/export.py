@@ -19,6 +19,7 @@ from unpixel.errors import ModelError, SinkError
 from unpixel.formats import DEPLOY_FORMATS, FORMATS, Format
 from unpixel.io import write_atomic
 from unpixel.manifest import ModelEntry, load_manifest, sha256_file
+from unpixel_export.fp16_exact import fp16_form
 from unpixel_export.int8_form import int8_form
 from unpixel_export.keras2onnx import keras2onnx, onnx2int8
 from unpixel_export.keras2tflite import Representative, keras2tflite
@@ -44,12 +45,13 @@ def _int8_onnx(model: Any, rep: Representative, meta: dict[str, Any]) -> bytes:
 
 CONVERTERS: dict[str, Converter] = {
     "tflite-fp32": lambda model, rep, meta: keras2tflite(model, "fp32"),
-    "tflite-fp16": lambda model, rep, meta: keras2tflite(model, "fp16"),
+    "tflite-fp16": lambda model, rep, meta: keras2tflite(fp16_form(model), "fp16"),
     "tflite-int8": _int8_tflite,
     "onnx-fp32": lambda model, rep, meta: keras2onnx(model, meta),
     "onnx-int8": _int8_onnx,
 }
-"""Restorers reach int8 through :func:`int8_form` with the output quantised as pixels."""
+"""Restorers reach int8 through :func:`int8_form` with the output quantised as pixels; fp16
+is made from :func:`fp16_form` (float16-exact Rescaling constants)."""
 assert set(CONVERTERS) == set(DEPLOY_FORMATS), "every deployable format needs a converter"
 
 

@@ -16,6 +16,7 @@ from unpixel.formats import DEPLOY_FORMATS, FORMATS, get_format
 from unpixel.manifest import load_manifest
 from unpixel_export.data import PhotoBank, to_model_input
 from unpixel_export.export import Source, export_all, export_model, parse_formats
+from unpixel_export.fp16_exact import make_fp16_exact
 from unpixel_export.models import build_classifier, build_restorer
 from unpixel_export.representative import classifier_samples, restorer_samples
 
@@ -25,13 +26,19 @@ INT8_MAX_ABS = 0.08
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory, photos):
-    """Tiny classifier (32 px tiles) and x2 restorer exported to every format."""
+    """Tiny classifier (32 px tiles) and x2 restorer exported to every format.
+
+    Float16-exact, as the shipped models are (:mod:`unpixel_export.fp16_exact`), so that the
+    fp16 tolerance is that of the format, not of rounding the weights.
+    """
     import keras
 
     keras.utils.set_random_seed(0)
     src = tmp_path_factory.mktemp("tiny_src")
-    build_classifier(tile=32, alpha=0.35).save(src / "classifier.keras")
-    build_restorer(2, filters=4).save(src / "restorer_x2.keras")
+    for model, name in ((build_classifier(tile=32, alpha=0.35), "classifier"),
+                        (build_restorer(2, filters=4), "restorer_x2")):  # fmt: skip
+        make_fp16_exact(model)
+        model.save(src / f"{name}.keras")
     bank = PhotoBank(list(photos.values()))
 
     def representatives(source):
