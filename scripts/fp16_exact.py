@@ -12,8 +12,6 @@ the rounded model, then saves each .keras atomically.
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -72,6 +70,7 @@ def make_exact(path: Path, out_path: Path, corpus: Path) -> dict[str, float]:
     import keras
 
     from unpixel_export.fp16_exact import check_fp16_exact, make_fp16_exact
+    from unpixel_export.keras_infer import save_keras
 
     model = keras.saving.load_model(path, safe_mode=True)
     x = probe_inputs(model, corpus)
@@ -91,15 +90,7 @@ def make_exact(path: Path, out_path: Path, corpus: Path) -> dict[str, float]:
     if change > CHANGE_LIMIT or fp16_after > EXPORT_LIMIT:
         raise SystemExit(f"{path}: change {change:.2g} > {CHANGE_LIMIT} or fp16 export "
                          f"{fp16_after:.2g} > {EXPORT_LIMIT}: not saved")  # fmt: skip
-    fd, name = tempfile.mkstemp(suffix=".keras", dir=out_path.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        model.save(tmp)
-        tmp.chmod(0o644)
-        tmp.replace(out_path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    save_keras(model, out_path)
     return {"change": change, "fp16_before": fp16_before, "fp16_after": fp16_after}
 
 

@@ -12,8 +12,6 @@ every trained weight by layer name, checks the old and new models agree on real 
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +21,7 @@ def rebuild(old_path: Path, out_path: Path, tolerance: float = 1e-5) -> float:
     """Rebuild ``old_path`` on the current graph into ``out_path``; returns the max abs diff."""
     import keras
 
+    from unpixel_export.keras_infer import save_keras
     from unpixel_export.models import build_classifier
 
     old = keras.saving.load_model(old_path, safe_mode=True)
@@ -42,15 +41,7 @@ def rebuild(old_path: Path, out_path: Path, tolerance: float = 1e-5) -> float:
                         - np.asarray(new(quant, training=False))).max())  # fmt: skip
     if diff > tolerance:
         raise SystemExit(f"rebuilt model differs from {old_path} by {diff:.2e} > {tolerance}")
-    fd, name = tempfile.mkstemp(suffix=".keras", dir=out_path.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        new.save(tmp)
-        tmp.chmod(0o644)
-        tmp.replace(out_path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    save_keras(new, out_path)
     return diff
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,25 @@ def load_keras(path: Path) -> Any:
         return keras.saving.load_model(path, safe_mode=True)
     except Exception as exc:
         raise ModelError(f"cannot load {path}: {exc}") from exc
+
+
+def save_keras(model: Any, path: Path) -> None:
+    """Save ``model`` to ``path`` atomically: a temporary file beside it, then a rename.
+
+    A reader sees the old file or the whole new one; the file is world-readable (0644).
+    """
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".keras", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        model.save(tmp)
+        tmp.chmod(0o644)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def classifier_predict(model: Any, batch: int = 256) -> Any:

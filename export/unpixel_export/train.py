@@ -25,6 +25,7 @@ from unpixel_export.data import (
     restorer_pair,
     to_model_input,
 )
+from unpixel_export.keras_infer import save_keras
 
 
 @dataclass(frozen=True)
@@ -184,7 +185,4 @@ def save_for_inference(source: Path, output: Path) -> None:
     trained = keras.saving.load_model(source, safe_mode=True)
     model = keras.Model.from_config(trained.get_config())
     model.set_weights(trained.get_weights())
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(f".{output.name}.tmp.keras")
-    model.save(tmp)
-    tmp.replace(output)
+    save_keras(model, output)
