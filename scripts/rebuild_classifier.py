@@ -28,7 +28,8 @@ def rebuild(old_path: Path, out_path: Path, tolerance: float = 1e-5) -> float:
     tile = int(old.input_shape[1])
     backbone = next(lay for lay in old.layers if hasattr(lay, "layers"))
     alpha = float(backbone.name.split("_")[1])  # "mobilenetv2_0.35_64"
-    new = build_classifier(tile=tile, alpha=alpha)
+    s2d = int(old.name.split("_s2d")[1]) if "_s2d" in old.name else 1
+    new = build_classifier(tile=tile, alpha=alpha, s2d=s2d)
     new_names = {lay.name for lay in new.layers}
     for layer in old.layers:
         if layer.trainable and layer.weights and layer.name in new_names:

@@ -38,6 +38,7 @@ class TrainOptions:
     scale: int = 2
     tile: int = 64
     alpha: float = 0.35
+    s2d: int = 1  # classifier: space-to-depth block in front of the backbone (1: none)
     lr_patch: int = 32
     epochs: int = 20
     steps: int = 400
@@ -106,7 +107,7 @@ def _build(opts: TrainOptions) -> Any:
     schedule = keras.optimizers.schedules.CosineDecay(opts.learning_rate, total, alpha=0.02)
     optimizer = keras.optimizers.Adam(schedule)
     if opts.task == "classifier":
-        model = build_classifier(opts.tile, opts.alpha)
+        model = build_classifier(opts.tile, opts.alpha, opts.s2d)
         model.compile(optimizer, "binary_crossentropy",
                       metrics=["binary_accuracy", keras.metrics.AUC(name="auc")])  # fmt: skip
     else:

@@ -30,6 +30,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--init", type=Path, help="start from this .keras model (fine-tune)")
     p.add_argument("--negative-mix", choices=("base", "jpeg-heavy"), default="base",
                    help="classifier: shares of the clean tile kinds")  # fmt: skip
+    p.add_argument("--space-to-depth", type=int, default=1, dest="s2d",
+                   help="classifier: space-to-depth block before MobileNetV2")  # fmt: skip
 
 
 def split_paths(images: Path | None, corpus: Path) -> tuple[list[Path], list[Path]]:
@@ -64,7 +66,7 @@ def run_train(args: argparse.Namespace) -> int:
         epochs=args.epochs, steps=args.steps, batch=args.batch,
         learning_rate=args.learning_rate, seed=args.seed,
         validation_size=args.validation_size, resume=args.resume, init=args.init,
-        negative_mix=args.negative_mix,
+        negative_mix=args.negative_mix, s2d=args.s2d,
     )  # fmt: skip
     train_paths, val_paths = split_paths(args.images, args.corpus)
     log = train(opts, train_paths, val_paths)

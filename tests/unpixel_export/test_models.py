@@ -79,11 +79,11 @@ def test_restorer_is_fully_convolutional_and_learns_a_correction_of_the_mosaic(s
 
 
 def test_models_save_and_load_with_safe_mode(tmp_path):
-    for model in (build_restorer(3), build_classifier(tile=48)):
+    for model in (build_restorer(3), build_classifier(tile=48), build_classifier(tile=64, s2d=2)):
         path = tmp_path / f"{model.name}.keras"
         model.save(path)
         loaded = keras.saving.load_model(path, safe_mode=True)
-        shape = (1, 48, 48, 3) if "classifier" in model.name else (1, 11, 12, 3)
+        shape = (1, *model.input_shape[1:]) if "classifier" in model.name else (1, 11, 12, 3)
         x = np.random.default_rng(1).random(shape, dtype=np.float32)
         assert np.allclose(model(x, training=False), loaded(x, training=False), atol=1e-6)
         assert not any(type(lay).__name__ == "Lambda" for lay in loaded.layers)
@@ -92,6 +92,16 @@ def test_models_save_and_load_with_safe_mode(tmp_path):
 def test_restorer_macs_match_the_layer_list():
     per_lr_pixel = 5 * 5 * 3 * 16 + 3 * 3 * 16 * 16 + 2 * 2 * 16 * 16 + 16 * 16 + 3 * 3 * 16 * 12
     assert count_macs(build_restorer(2)) == per_lr_pixel
+
+
+def test_classifier_space_to_depth_feeds_every_pixel_to_the_backbone():
+    # the 64 px tile with its 7 channels enters MobileNetV2 rearranged, not resized
+    model = build_classifier(tile=64, s2d=2)
+    backbone = next(lay for lay in model.layers if hasattr(lay, "layers"))
+    assert tuple(backbone.input.shape[1:]) == (32, 32, 28)  # 64 * 64 * 7 values
+    assert model.output_shape == build_classifier(tile=64, s2d=1).output_shape == (None, 1)
+    with pytest.raises(ValueError, match="must be >= 1 and divide the tile"):
+        build_classifier(tile=64, s2d=3)
 
 
 def test_bad_scale():
