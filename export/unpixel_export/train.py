@@ -97,7 +97,12 @@ def _dataset(sampler: Sampler, bank: PhotoBank, opts: TrainOptions, start_epoch:
     return Batches()
 
 
-def _build(opts: TrainOptions) -> Any:
+def _build(opts: TrainOptions, init: Any = None) -> Any:
+    """The model to train, compiled.
+
+    ``init``: a trained model whose graph and weights it starts from (fine-tuning keeps its
+    architecture, e.g. its space-to-depth block, whatever the options say).
+    """
     import keras
 
     from unpixel_export.models import build_classifier, build_restorer
@@ -106,12 +111,17 @@ def _build(opts: TrainOptions) -> Any:
     total = opts.epochs * opts.steps
     schedule = keras.optimizers.schedules.CosineDecay(opts.learning_rate, total, alpha=0.02)
     optimizer = keras.optimizers.Adam(schedule)
-    if opts.task == "classifier":
+    if init is not None:
+        model = keras.Model.from_config(init.get_config())
+        model.set_weights(init.get_weights())
+    elif opts.task == "classifier":
         model = build_classifier(opts.tile, opts.alpha, opts.s2d)
+    else:
+        model = build_restorer(opts.scale)
+    if opts.task == "classifier":
         model.compile(optimizer, "binary_crossentropy",
                       metrics=["binary_accuracy", keras.metrics.AUC(name="auc")])  # fmt: skip
     else:
-        model = build_restorer(opts.scale)
         # MSE, not MAE: the residual over the mosaic has median 0 on most pixels, and L1
         # then pulls the correction branch to exactly zero (its ReLUs die).
         model.compile(optimizer, "mean_squared_error", metrics=["mean_absolute_error"])
@@ -161,10 +171,11 @@ def train(opts: TrainOptions, train_paths: list[Path], val_paths: list[Path]) ->
         log = json.loads(log_path.read_text())
         start = len(log["epochs"])
     else:
-        model = _build(opts)
+        init = None
         if opts.init is not None:
-            model.set_weights(keras.saving.load_model(opts.init, safe_mode=True).get_weights())
+            init = keras.saving.load_model(opts.init, safe_mode=True)
             log["initial_weights"] = str(opts.init)
+        model = _build(opts, init)
     log["parameters"] = int(model.count_params())
     model.fit(
         _dataset(sampler, train_bank, opts, start),

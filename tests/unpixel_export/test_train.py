@@ -61,6 +61,16 @@ def test_train_classifier_tiny(tmp_path, photo_dir):
     assert rc == 0 and load_keras(out).input_shape == (None, 64, 64, 3)
 
 
+def test_fine_tune_keeps_the_architecture_of_the_model_it_starts_from(tmp_path, photo_dir):
+    common = ["classifier", "--images", str(photo_dir), "--epochs", "1"]
+    rc, first, _ = _train([*common, "--space-to-depth", "2"], tmp_path, "s2d")
+    assert rc == 0
+    rc, tuned, _ = _train([*common, "--init", str(first)], tmp_path, "s2d_ft")  # no flag again
+    assert rc == 0
+    backbone = next(lay for lay in load_keras(tuned).layers if hasattr(lay, "layers"))
+    assert tuple(backbone.input.shape[1:]) == (32, 32, 28)
+
+
 def test_train_without_photos_fails_clearly(tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     rc, out, _ = _train(["restorer", "--images", str(tmp_path / "empty")], tmp_path, "x")
