@@ -63,6 +63,7 @@ def keras_entry(path: Path, models_dir: Path, metrics: dict[str, Any]) -> ModelE
         "metrics": metrics,
         "produced_by": {
             "command": (f"unpixel train {task}" + (f" --scale {scale}" if scale else "")
+                        + (f" --space-to-depth {opts['s2d']}" if opts.get("s2d", 1) > 1 else "")
                         + f" --epochs {opts.get('epochs')} --steps {opts.get('steps')} "
                           f"--batch {opts.get('batch')} --seed {opts.get('seed')}"),
             "data": f"data/corpus.json train split ({log.get('train_photos')} photos); "
