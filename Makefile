@@ -38,7 +38,7 @@ corpus: $(VENV)/.all
 ## Train every model from scratch on the corpus (about an hour on 2 cores; run in the background),
 ## then make the weights float16-exact (the fp16 exports compute the Keras models' function).
 models: $(VENV)/.all
-	$(BIN)/unpixel train classifier --epochs 24 --steps 400 --batch 64
+	$(BIN)/unpixel train classifier --space-to-depth 2 --epochs 40 --steps 400 --batch 64
 	$(BIN)/unpixel train classifier --init models/classifier.keras --epochs 10 --steps 400 \
 		--batch 64 --learning-rate 5e-4 --seed 1 --negative-mix jpeg-heavy \
 		--workdir out/train/classifier_ft

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from unpixel.degrade import jpeg, pixelate
-from unpixel.grid import estimate_grid
+from unpixel.grid import region_grid
 from unpixel.metrics import DetectionStats
-from unpixel.tiles import cut_tiles, flagged_regions
+from unpixel.tiles import cut_tiles, flagged_groups
 from unpixel_export.data import NEGATIVE_KINDS, PhotoBank, negative_tile, positive_tile
 
 Predict = Callable[[np.ndarray], np.ndarray]
@@ -168,10 +168,11 @@ def evaluate_detection(
         truth, confirmed, any_tile = [], [], []
         for image, pixelated in items:
             flags = predict(cut_tiles(image, tile)) >= threshold
-            regions = flagged_regions(flags, *image.shape[:2], tile)
+            groups = flagged_groups(flags, *image.shape[:2], tile)
             truth.append(pixelated)
             any_tile.append(bool(flags.any()))
-            confirmed.append(any(estimate_grid(image, region=r) is not None for r in regions))
+            confirmed.append(any(region_grid(image, box, parts) is not None
+                                 for box, parts in groups))  # fmt: skip
         report.image[name] = DetectionStats.from_labels(truth, confirmed)
         report.image_any[name] = DetectionStats.from_labels(truth, any_tile)
     return report

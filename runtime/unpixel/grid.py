@@ -11,6 +11,9 @@ folded profile, in both directions, has one residue standing far above the other
 - *coverage*: the share of border lines that carry a step at all (rules out a few
   coincident edges, as in screenshots).
 
+A flagged region that holds a mosaic and much clean texture beside it can hide the grid from
+the region as a whole; :func:`region_grid` then lets the region's tiles vote (:func:`vote_grid`).
+
 Steps below a noise floor (JPEG ringing, sensor noise) are shrunk away first. A grid whose
 border steps lie mostly on JPEG's 8x8 block lines in either direction (image coordinates)
 needs far stronger evidence and visible steps, because a strongly compressed smooth photo is
@@ -187,3 +190,43 @@ def estimate_grid(
             confidence = 1.0 - 1.0 / min(strength / needed * 2.0, fx.uniqueness, fy.uniqueness)
             return Grid(block=block, phase=phase, confidence=round(max(confidence, 0.0), 4))
     return None
+
+
+MIN_VOTES = 2
+"""Tiles that must agree on a grid when a region's tiles vote (a lone tile is not enough)."""
+
+
+def vote_grid(image: np.ndarray, boxes: list[tuple[int, int, int, int]],
+              min_votes: int = MIN_VOTES) -> Grid | None:  # fmt: skip
+    """The grid most ``boxes`` find on their own (same block size and phase), or None.
+
+    None when fewer than ``min_votes`` boxes agree or two grids tie. The confidence is the
+    mean of the agreeing boxes' confidences times their share of all ``boxes``.
+    """
+    votes: dict[tuple[int, tuple[int, int]], list[Grid]] = {}
+    for box in boxes:
+        grid = estimate_grid(image, region=box)
+        if grid is not None:
+            votes.setdefault((grid.block, grid.phase), []).append(grid)
+    ranked = sorted(votes.values(), key=len, reverse=True)
+    if not ranked or len(ranked[0]) < min_votes:
+        return None
+    if len(ranked) > 1 and len(ranked[1]) == len(ranked[0]):
+        return None
+    best = ranked[0]
+    confidence = float(np.mean([g.confidence for g in best])) * len(best) / len(boxes)
+    return Grid(block=best[0].block, phase=best[0].phase, confidence=round(confidence, 4))
+
+
+def region_grid(image: np.ndarray, box: tuple[int, int, int, int],
+                parts: list[tuple[int, int, int, int]] = ()) -> Grid | None:  # fmt: skip
+    """The grid of a flagged region ``box``: sought on the whole box, else voted by ``parts``.
+
+    ``parts``: the boxes of the region's flagged tiles (:func:`unpixel.tiles.flagged_groups`).
+    A mosaic covering part of a region whose clean rest is textured can hide its grid from
+    the whole box; the tiles inside the mosaic still show it.
+    """
+    grid = estimate_grid(image, region=box)
+    if grid is None and len(parts) >= MIN_VOTES:
+        grid = vote_grid(image, list(parts))
+    return grid

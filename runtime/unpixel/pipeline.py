@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
@@ -20,11 +22,11 @@ from unpixel.cells import mosaic_cells
 from unpixel.classifier import Classifier
 from unpixel.degrade import block_edges, cell_means, expand_cells
 from unpixel.engines import open_engine
-from unpixel.grid import Grid, estimate_grid
+from unpixel.grid import Grid, region_grid
 from unpixel.options import PipelineOptions, RunningMode
 from unpixel.restorer import Restorer
 from unpixel.results import Detection, Region, Result
-from unpixel.tiles import flagged_regions, tile_origins
+from unpixel.tiles import flagged_groups, tile_origins
 from unpixel.zoo import resolve
 
 MIN_FRAME = 32
@@ -40,6 +42,14 @@ def as_bgr(frame: Any) -> np.ndarray:
     if frame.shape[2] == 4:
         return cv2.cvtColor(frame, cv2.COLOR_BGRA2BGR)
     return frame
+
+
+def grow(box: tuple[int, int, int, int], margin: int, shape: tuple[int, ...]) -> tuple:
+    """``(x, y, w, h)`` grown by ``margin`` pixels on every side, clipped to the frame."""
+    x, y, w, h = box
+    x0, y0 = max(0, x - margin), max(0, y - margin)
+    x1, y1 = min(shape[1], x + w + margin), min(shape[0], y + h + margin)
+    return x0, y0, x1 - x0, y1 - y0
 
 
 def cell_area(box: tuple[int, int, int, int], grid: Grid, shape: tuple[int, ...]) -> tuple:
@@ -75,6 +85,7 @@ class Pipeline:
         self._busy = threading.Lock()
         self._video = threading.Lock()  # VIDEO mode: one frame at a time (state, timestamps)
         self._worker: threading.Thread | None = None
+        self._upscaler: ThreadPoolExecutor | None = None  # restorer runs while cells are found
         self.dropped = 0
         """LIVE_STREAM: frames dropped because the previous one was still being processed."""
         self.error: Exception | None = None
@@ -94,24 +105,41 @@ class Pipeline:
 
     # -- detection -------------------------------------------------------------------------
 
-    def _mask_region(self, frame: np.ndarray, region: Region,
-                     mask: np.ndarray) -> tuple[int, np.ndarray]:  # fmt: skip
+    def _mask_region(self, frame: np.ndarray, region: Region, mask: np.ndarray,
+                     on_lr: Callable[[np.ndarray], None] | None = None,
+                     ) -> tuple[int, np.ndarray]:  # fmt: skip
         """Mark the region's mosaic cells in ``mask``; return how many cells and the LR image.
 
-        The LR image (the cell means over :func:`cell_area`) is what :meth:`_restore`
-        upscales; it is computed here once for both.
+        The cells are sought in :meth:`_area`: a mosaic is followed past the flagged tiles
+        (a tile the mosaic only partly covers may stay unflagged) as far as its cells stay
+        flat. The LR image (the cell means over that area) is what :meth:`_restore`
+        upscales; it is computed here once for both, and handed to ``on_lr`` (which starts
+        the restorer) before the cells are sought.
         """
         assert region.grid is not None
         grid = region.grid
-        y0, y1, x0, x1 = cell_area(region.box, grid, frame.shape)
-        phase = ((grid.phase[0] - y0) % grid.block, (grid.phase[1] - x0) % grid.block)
+        b = grid.block
+        y0, y1, x0, x1 = self._area(region, frame.shape)
+        phase = ((grid.phase[0] - y0) % b, (grid.phase[1] - x0) % b)
         area = frame[y0:y1, x0:x1]
-        lr = cell_means(area, grid.block, phase)
-        cells = mosaic_cells(area, grid.block, phase, means=lr)
-        ly = np.diff(block_edges(y1 - y0, grid.block, phase[0]))
-        lx = np.diff(block_edges(x1 - x0, grid.block, phase[1]))
-        mask[y0:y1, x0:x1] |= expand_cells(cells, grid.block, ly, lx)
+        lr = cell_means(area, b, phase)
+        if on_lr is not None:
+            on_lr(lr)
+        fy0, fy1, fx0, fx1 = cell_area(region.box, grid, frame.shape)
+        ey, ex = block_edges(y1 - y0, b, phase[0]), block_edges(x1 - x0, b, phase[1])
+        core = (int(np.searchsorted(ey, fy0 - y0)), int(np.searchsorted(ey, fy1 - y0)),
+                int(np.searchsorted(ex, fx0 - x0)), int(np.searchsorted(ex, fx1 - x0)))  # fmt: skip
+        cells = mosaic_cells(area, b, phase, means=lr, core=core)
+        mask[y0:y1, x0:x1] |= expand_cells(cells, b, np.diff(ey), np.diff(ex))
         return int(cells.sum()), lr
+
+    def _area(self, region: Region, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+        """Where a region's mosaic cells are sought and restored: (y0, y1, x0, x1).
+
+        The region's box grown by one tile, then to whole cells of its grid.
+        """
+        assert region.grid is not None
+        return cell_area(grow(region.box, self.classifier.tile, shape), region.grid, shape)
 
     def _classify(self, frame: np.ndarray, sweep: bool, lattice_only: bool = False,
                   done: np.ndarray | None = None) -> tuple[np.ndarray, int]:  # fmt: skip
@@ -164,27 +192,38 @@ class Pipeline:
         return cv2.dilate(grid, np.ones((3, 3), np.uint8)).ravel() > 0
 
     def _detect(self, frame: np.ndarray, timings: dict[str, float], sweep: bool = False,
-                done: np.ndarray | None = None) -> tuple[Detection, list]:  # fmt: skip
-        """The detection of ``frame`` and the LR image of each region (None: no grid)."""
+                done: np.ndarray | None = None,
+                upscale: bool = False) -> tuple[Detection, list]:  # fmt: skip
+        """The detection of ``frame`` and the LR image of each region (None: no grid).
+
+        ``upscale``: start each region's restorer on a worker thread as soon as its LR image
+        is known, so it runs while the mosaic cells are sought; the list then holds the
+        futures of the upscaled images instead of the LR images.
+        """
         t0 = time.perf_counter()
         scores, classified = self._classify(frame, sweep, done=done)
         t1 = time.perf_counter()
         h, w = frame.shape[:2]
         flags = scores >= self.classifier.threshold
         tile = self.classifier.tile
-        boxes = flagged_regions(flags, h, w, tile)
         regions = []
-        for box in boxes:
-            grid = estimate_grid(frame, region=box)
+        for box, parts in flagged_groups(flags, h, w, tile):
+            grid = region_grid(frame, box, parts)
             inside = _tiles_in(box, h, w, tile)
             regions.append(Region(box, float(scores[inside].max()), grid))
         t2 = time.perf_counter()
         mask = np.zeros((h, w), bool)
         sizes, lrs = [], []
         for region in regions:
-            size, lr = self._mask_region(frame, region, mask) if region.grid else (0, None)
+            if region.grid is None:
+                sizes.append(0)
+                lrs.append(None)
+                continue
+            start = self._start_upscale(region.grid.block, lrs) if upscale else None
+            size, lr = self._mask_region(frame, region, mask, start)
             sizes.append(size)
-            lrs.append(lr)
+            if not upscale:
+                lrs.append(lr)
         resolved = [r for r, n in zip(regions, sizes, strict=True) if r.grid and n > 0]
         best = max(resolved, key=lambda r: r.box[2] * r.box[3], default=None)
         t3 = time.perf_counter()
@@ -201,24 +240,40 @@ class Pipeline:
 
     # -- restoration -----------------------------------------------------------------------
 
-    def _restore(self, frame: np.ndarray, det: Detection, lrs: list | None = None) -> np.ndarray:
+    def _start_upscale(self, block: int, futures: list) -> Callable[[np.ndarray], None]:
+        """A callback that upscales an LR image on the worker thread into ``futures``."""
+        if self._upscaler is None:
+            self._upscaler = ThreadPoolExecutor(1, thread_name_prefix="unpixel-restore")
+        upscaler = self._upscaler
+
+        def start(lr: np.ndarray) -> None:
+            futures.append(upscaler.submit(self.restorer.upscale, lr, block))
+
+        return start
+
+    def _restore(self, frame: np.ndarray, det: Detection, lrs: list | None = None,
+                 hrs: list | None = None) -> np.ndarray:  # fmt: skip
         """``frame`` with the mosaic cells of ``det`` replaced.
 
-        ``lrs``: each region's LR image as :meth:`_detect` computed it (None: computed here).
+        ``lrs``: each region's LR image as :meth:`_detect` computed it (None: computed here);
+        ``hrs``: each region's upscaled image, already made (see ``_detect(upscale=True)``).
         """
         out = frame.copy()
         for i, region in enumerate(det.regions):
             grid = region.grid
             if grid is None:
                 continue
-            y0, y1, x0, x1 = cell_area(region.box, grid, frame.shape)
+            y0, y1, x0, x1 = self._area(region, frame.shape)
             where = det.mask[y0:y1, x0:x1]
             if not where.any():
                 continue
             b = grid.block
             phase = ((grid.phase[0] - y0) % b, (grid.phase[1] - x0) % b)
-            lr = lrs[i] if lrs is not None else cell_means(frame[y0:y1, x0:x1], b, phase)
-            hr = self.restorer.upscale(lr, b)
+            if hrs is not None:
+                hr = hrs[i]
+            else:
+                lr = lrs[i] if lrs is not None else cell_means(frame[y0:y1, x0:x1], b, phase)
+                hr = self.restorer.upscale(lr, b)
             oy, ox = (b - phase[0]) % b, (b - phase[1]) % b
             hr = hr[oy : oy + y1 - y0, ox : ox + x1 - x0]
             cv2.copyTo(hr, where.view(np.uint8), out[y0:y1, x0:x1])
@@ -229,12 +284,15 @@ class Pipeline:
         t0 = time.perf_counter()
         frame = as_bgr(frame)
         timings: dict[str, float] = {}
+        lrs, hrs, futures = None, None, None
         if reused is None:
-            det, lrs = self._detect(frame, timings, sweep=True, done=done)
+            det, futures = self._detect(frame, timings, sweep=True, done=done, upscale=True)
         else:
             det, lrs = reused
         t1 = time.perf_counter()
-        image = self._restore(frame, det, lrs) if det.pixelated else frame.copy()
+        if futures is not None:  # the restorer started while the cells were sought
+            hrs = [f.result() if f is not None else None for f in futures]
+        image = self._restore(frame, det, lrs, hrs) if det.pixelated else frame.copy()
         t2 = time.perf_counter()
         timings.update(restore=(t2 - t1) * 1e3, total=(t2 - t0) * 1e3)
         return Result(image=image, detection=det, timings=timings)
@@ -352,6 +410,8 @@ class Pipeline:
         """Wait for a running LIVE_STREAM frame, then release the models."""
         if self._worker is not None:
             self._worker.join()
+        if self._upscaler is not None:
+            self._upscaler.shutdown(wait=True)
         self.classifier.close()
         self.restorer.close()
 

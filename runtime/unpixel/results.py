@@ -49,7 +49,12 @@ class Detection:
 
 @dataclass(frozen=True)
 class Result:
-    """A processed frame: the cleaned image, its detection and per-stage timings (ms)."""
+    """A processed frame: the cleaned image, its detection and per-stage timings (ms).
+
+    ``timings``: ``classify``, ``grid``, ``cells`` (the restorer runs on a worker thread
+    during this stage), ``restore`` (waiting for the restorer and pasting), ``total``; counts
+    and flags beside them: ``tiles`` classified, ``reused_detection`` (VIDEO).
+    """
 
     image: np.ndarray
     detection: Detection

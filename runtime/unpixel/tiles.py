@@ -33,21 +33,32 @@ def cut_tiles(frame: np.ndarray, tile: int, index: np.ndarray | None = None) -> 
     return np.stack([frame[y : y + tile, x : x + tile] for y, x in origins])
 
 
-def flagged_regions(
+Box = tuple[int, int, int, int]
+"""``(x, y, w, h)`` in frame pixels."""
+
+
+def flagged_groups(
     flags: np.ndarray, height: int, width: int, tile: int
-) -> list[tuple[int, int, int, int]]:
-    """Bounding boxes ``(x, y, w, h)`` of 8-connected groups of flagged tiles.
+) -> list[tuple[Box, list[Box]]]:
+    """8-connected groups of flagged tiles: each group's bounding box and its tiles' boxes.
 
     ``flags`` holds one bool per tile in :func:`cut_tiles` order.
     """
     ys, xs = tile_origins(height, width, tile)
     grid = np.asarray(flags, dtype=np.uint8).reshape(len(ys), len(xs))
     count, labels = cv2.connectedComponents(grid, connectivity=8)
-    boxes = []
+    groups = []
     for label in range(1, count):
         rows, cols = np.nonzero(labels == label)
         y0, x0 = ys[rows.min()], xs[cols.min()]
         y1 = min(height, ys[rows.max()] + tile)
         x1 = min(width, xs[cols.max()] + tile)
-        boxes.append((int(x0), int(y0), int(x1 - x0), int(y1 - y0)))
-    return boxes
+        parts = [(int(xs[c]), int(ys[r]), min(tile, width - xs[c]), min(tile, height - ys[r]))
+                 for r, c in zip(rows, cols, strict=True)]  # fmt: skip
+        groups.append(((int(x0), int(y0), int(x1 - x0), int(y1 - y0)), parts))
+    return groups
+
+
+def flagged_regions(flags: np.ndarray, height: int, width: int, tile: int) -> list[Box]:
+    """Bounding boxes ``(x, y, w, h)`` of 8-connected groups of flagged tiles."""
+    return [box for box, _ in flagged_groups(flags, height, width, tile)]

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import unpixel as up
+from unpixel.grid import Grid, region_grid, vote_grid
 from unpixel_export.grid_eval import evaluate_grid
 
 
@@ -77,3 +78,34 @@ def test_bars_on_small_photo_set(photos):
     assert report.rate(jpeg75=False) >= 0.98
     assert report.rate(jpeg75=True) >= 0.90
     assert report.clean_rate() >= 0.99
+
+
+TILES = [(x, y, 64, 64) for y in (0, 64, 128) for x in (0, 64, 128, 192)]
+"""The 64 px tiles of a 256 x 192 frame."""
+
+
+@pytest.mark.parametrize("block", [2, 3, 4, 8])
+def test_tiles_vote_for_a_grid_that_textured_surroundings_hide(astronaut, block):
+    image = np.random.default_rng(block).integers(0, 256, (192, 256, 3), dtype=np.uint8)
+    image[:128, :128] = up.pixelate(astronaut[:128, :128], block, phase=(1, 1))
+    whole = (0, 0, 256, 192)
+    assert up.estimate_grid(image, region=whole) is None  # the noise drowns the borders
+    grid = region_grid(image, whole, TILES)
+    assert grid is not None and (grid.block, grid.phase) == (block, (1, 1))
+    assert 0.0 < grid.confidence <= 4 / 12  # 4 of the 12 tiles hold the mosaic
+
+
+def test_a_lone_tile_or_a_tie_finds_no_grid(astronaut):
+    image = np.random.default_rng(0).integers(0, 256, (192, 256, 3), dtype=np.uint8)
+    image[:64, :64] = up.pixelate(astronaut[:64, :64], 4)
+    assert vote_grid(image, TILES) is None  # one vote
+    assert vote_grid(image, TILES, min_votes=1) is not None
+    image[128:192, 192:256] = up.pixelate(astronaut[:64, :64], 4, phase=(2, 2))
+    assert vote_grid(image, TILES, min_votes=1) is None  # two grids, one vote each
+
+
+def test_region_grid_prefers_the_whole_box(astronaut):
+    image = up.pixelate(astronaut[:192, :256], 4, phase=(3, 0))
+    grid = region_grid(image, (0, 0, 256, 192), TILES[:1])
+    assert isinstance(grid, Grid) and (grid.block, grid.phase) == (4, (3, 0))
+    assert grid == up.estimate_grid(image, region=(0, 0, 256, 192))

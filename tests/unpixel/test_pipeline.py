@@ -211,3 +211,12 @@ def test_missing_format_in_manifest_names_the_export_command(tmp_path):
 )
 def test_restorer_plan(block, steps):
     assert plan(block, (2, 3, 4)) == steps
+
+
+def test_restorer_on_the_worker_thread_gives_the_sequential_result(pipe, astronaut):
+    mosaic = up.pixelate(astronaut, 4, phase=(1, 3), region=(64, 64, 256, 192))
+    res = pipe.process(mosaic)
+    det = pipe.detect(mosaic)  # no restorer started
+    assert res.detection.pixelated and np.array_equal(res.detection.mask, det.mask)
+    assert np.array_equal(res.image, pipe._restore(mosaic, det))  # upscaled here, in order
+    assert res.timings["cells"] > 0 and res.timings["restore"] >= 0

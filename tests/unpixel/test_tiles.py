@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from unpixel.tiles import cut_tiles, flagged_regions, tile_origins
+from unpixel.tiles import cut_tiles, flagged_groups, flagged_regions, tile_origins
 
 
 @pytest.mark.parametrize(
@@ -28,3 +28,12 @@ def test_flagged_regions_groups_neighbours():
     regions = sorted(flagged_regions(flags, 192, 256, 64))
     assert regions == [(0, 0, 128, 128), (192, 128, 64, 64)]
     assert flagged_regions(np.zeros(12, bool), 192, 256, 64) == []
+
+
+def test_flagged_groups_list_each_group_s_tiles():
+    flags = np.array([[1, 1, 0],
+                      [0, 0, 1]], bool).ravel()  # fmt: skip
+    groups = flagged_groups(flags, 100, 150, 64)  # origins y 0, 36; x 0, 64, 86
+    assert groups == [((0, 0, 150, 100), [(0, 0, 64, 64), (64, 0, 64, 64), (86, 36, 64, 64)])]
+    small = flagged_groups(np.ones(1, bool), 40, 50, 64)  # smaller than a tile: clipped
+    assert small == [((0, 0, 50, 40), [(0, 0, 50, 40)])]

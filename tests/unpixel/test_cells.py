@@ -1,0 +1,82 @@
+"""Mosaic cells: the per-cell deviation against a pixel-by-pixel reference, and the mask rules."""
+
+import numpy as np
+import pytest
+
+from unpixel.cells import MIN_CELLS, MIN_TOL, MOSAIC_TOL, adaptive_tol, cell_deviation, mosaic_cells
+from unpixel.degrade import block_edges, cell_means, pixelate
+
+
+def _reference_deviation(area: np.ndarray, block: int, phase: tuple[int, int]) -> np.ndarray:
+    """Mean |pixel - rounded cell mean| over each cell's pixels and channels, cell by cell."""
+    h, w = area.shape[:2]
+    ey, ex = block_edges(h, block, phase[0]), block_edges(w, block, phase[1])
+    out = np.zeros((len(ey) - 1, len(ex) - 1))
+    for i in range(len(ey) - 1):
+        for j in range(len(ex) - 1):
+            cell = area[ey[i] : ey[i + 1], ex[j] : ex[j + 1]].astype(np.int64)
+            mean = np.floor(cell.sum(axis=(0, 1)) / (cell.shape[0] * cell.shape[1]) + 0.5)
+            out[i, j] = np.abs(cell - mean).mean()
+    return out
+
+
+@pytest.mark.parametrize(
+    ("shape", "block", "phase"),
+    [((37, 53, 3), 4, (0, 0)), ((37, 53, 3), 4, (1, 3)), ((40, 41, 3), 3, (2, 0)),
+     ((33, 29), 5, (4, 2)), ((64, 64, 3), 16, (7, 9)), ((20, 22, 1), 2, (1, 1))],
+)  # fmt: skip
+def test_cell_deviation_matches_a_cell_by_cell_reference(shape, block, phase):
+    rng = np.random.default_rng(block)
+    area = rng.integers(0, 256, shape, dtype=np.uint8)
+    got = cell_deviation(area, block, phase)
+    assert np.array_equal(got, _reference_deviation(area.reshape(shape[0], shape[1], -1),
+                                                    block, phase))  # fmt: skip
+    # the caller's cell means give the same result
+    assert np.array_equal(cell_deviation(area, block, phase, cell_means(area, block, phase)), got)
+
+
+def test_exact_mosaic_cells_deviate_by_nothing():
+    rng = np.random.default_rng(0)
+    area = pixelate(rng.integers(0, 256, (48, 60, 3), dtype=np.uint8), 4, phase=(1, 2))
+    assert not cell_deviation(area, 4, (1, 2)).any()
+
+
+def test_mosaic_cells_marks_the_mosaic_not_the_texture_around_it():
+    rng = np.random.default_rng(1)
+    image = rng.integers(0, 256, (64, 96, 3), dtype=np.uint8)
+    image[16:48, 32:80] = pixelate(image[16:48, 32:80], 4)
+    image[26, 45] ^= 0x40  # one noisy pixel in a mosaic cell: kept (its neighbours are flat)
+    cells = mosaic_cells(image, 4, (0, 0))
+    expected = np.zeros((16, 24), bool)
+    expected[4:12, 8:20] = True
+    assert np.array_equal(cells, expected)
+
+
+def test_small_flat_groups_are_not_mosaic():
+    rng = np.random.default_rng(2)
+    image = rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    image[8:16, 8:16] = 128  # 2 x 2 flat cells: a flat clean patch, under MIN_CELLS
+    assert MIN_CELLS > 4
+    assert not mosaic_cells(image, 4, (0, 0)).any()
+
+
+@pytest.mark.parametrize(
+    ("deviation", "expected"),
+    [(np.zeros(10), MIN_TOL), (np.full(10, 100.0), MOSAIC_TOL), (np.full(8, 0.6), 2.0),
+     (np.zeros(0), MIN_TOL)],
+)  # fmt: skip
+def test_adaptive_tol_follows_the_flattest_quarter_within_bounds(deviation, expected):
+    assert adaptive_tol(deviation) == pytest.approx(expected)
+
+
+def test_core_follows_the_mosaic_out_but_leaves_other_flat_patches():
+    rng = np.random.default_rng(3)
+    image = rng.integers(0, 256, (64, 96, 3), dtype=np.uint8)
+    image[16:48, 16:64] = pixelate(image[16:48, 16:64], 4)  # cells rows 4..11, cols 4..15
+    image[0:12, 72:96] = 90  # a flat patch of 3 x 6 cells, apart from the mosaic
+    everything = mosaic_cells(image, 4, (0, 0))
+    assert everything[0:3, 18:24].all()  # without a core: any large flat group counts
+    cells = mosaic_cells(image, 4, (0, 0), core=(4, 12, 8, 12))  # the mosaic's middle only
+    expected = np.zeros((16, 24), bool)
+    expected[4:12, 4:16] = True
+    assert np.array_equal(cells, expected)
