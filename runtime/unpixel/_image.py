@@ -1,6 +1,8 @@
-"""Checks shared by every function that takes an image array."""
+"""Checks shared by every function that takes an image array, and frame conversion."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import cv2
 import numpy as np
@@ -76,3 +78,17 @@ def to_luma(image: np.ndarray) -> np.ndarray:
         return cv2.transform(cv2.LUT(image, _LUMA_LUT3), _SUM3)
     b, g, r = (cv2.LUT(c, lut) for c, lut in zip(cv2.split(image)[:3], _LUMA_LUT, strict=True))
     return cv2.add(cv2.add(b, g), r)
+
+
+MIN_FRAME = 32
+"""The smallest frame side the pipeline takes."""
+
+
+def as_bgr(frame: Any) -> np.ndarray:
+    """Validate a frame; grayscale and BGRA are converted to BGR (documented behaviour)."""
+    frame = check_image(frame, "frame", min_size=MIN_FRAME)
+    if frame.ndim == 2 or frame.shape[2] == 1:
+        return cv2.cvtColor(frame.reshape(frame.shape[:2]), cv2.COLOR_GRAY2BGR)
+    if frame.shape[2] == 4:
+        return cv2.cvtColor(frame, cv2.COLOR_BGRA2BGR)
+    return frame

@@ -17,50 +17,20 @@ from typing import Any
 import cv2
 import numpy as np
 
-from unpixel._image import check_image
+from unpixel._image import as_bgr
 from unpixel.cells import mosaic_cells
 from unpixel.classifier import Classifier
 from unpixel.degrade import block_edges, cell_means, expand_cells
 from unpixel.engines import open_engine
-from unpixel.grid import Grid, region_grid
+from unpixel.grid import region_grid
 from unpixel.options import PipelineOptions, RunningMode
 from unpixel.restorer import Restorer
 from unpixel.results import Detection, Region, Result
-from unpixel.tiles import flagged_groups, tile_origins
+from unpixel.tiles import cell_area, flagged_groups, grow, tile_origins, tiles_in
 from unpixel.zoo import resolve
 
-MIN_FRAME = 32
 REUSE_SHARE = 0.9
 """VIDEO mode reuses the previous detection while this share of its mosaic cells is still flat."""
-
-
-def as_bgr(frame: Any) -> np.ndarray:
-    """Validate a frame; grayscale and BGRA are converted to BGR (documented behaviour)."""
-    frame = check_image(frame, "frame", min_size=MIN_FRAME)
-    if frame.ndim == 2 or frame.shape[2] == 1:
-        return cv2.cvtColor(frame.reshape(frame.shape[:2]), cv2.COLOR_GRAY2BGR)
-    if frame.shape[2] == 4:
-        return cv2.cvtColor(frame, cv2.COLOR_BGRA2BGR)
-    return frame
-
-
-def grow(box: tuple[int, int, int, int], margin: int, shape: tuple[int, ...]) -> tuple:
-    """``(x, y, w, h)`` grown by ``margin`` pixels on every side, clipped to the frame."""
-    x, y, w, h = box
-    x0, y0 = max(0, x - margin), max(0, y - margin)
-    x1, y1 = min(shape[1], x + w + margin), min(shape[0], y + h + margin)
-    return x0, y0, x1 - x0, y1 - y0
-
-
-def cell_area(box: tuple[int, int, int, int], grid: Grid, shape: tuple[int, ...]) -> tuple:
-    """The box grown to whole cells of ``grid`` (clipped to the frame): (y0, y1, x0, x1)."""
-    x, y, w, h = box
-    b, (py, px) = grid.block, grid.phase
-    y0 = max(0, py + (y - py) // b * b)
-    x0 = max(0, px + (x - px) // b * b)
-    y1 = min(shape[0], py + -(-(y + h - py) // b) * b)
-    x1 = min(shape[1], px + -(-(x + w - px) // b) * b)
-    return y0, y1, x0, x1
 
 
 class Pipeline:
@@ -209,7 +179,7 @@ class Pipeline:
         regions = []
         for box, parts in flagged_groups(flags, h, w, tile):
             grid = region_grid(frame, box, parts)
-            inside = _tiles_in(box, h, w, tile)
+            inside = tiles_in(box, h, w, tile)
             regions.append(Region(box, float(scores[inside].max()), grid))
         t2 = time.perf_counter()
         mask = np.zeros((h, w), bool)
@@ -420,12 +390,3 @@ class Pipeline:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _tiles_in(box: tuple[int, int, int, int], h: int, w: int, tile: int) -> np.ndarray:
-    """Indices (cut_tiles order) of the tiles whose origin lies inside ``box``."""
-    ys, xs = (np.asarray(o) for o in tile_origins(h, w, tile))
-    x, y, bw, bh = box
-    rows = np.flatnonzero((ys >= y) & (ys < y + bh))
-    cols = np.flatnonzero((xs >= x) & (xs < x + bw))
-    return (rows[:, None] * len(xs) + cols[None, :]).ravel()

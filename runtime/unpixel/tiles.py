@@ -1,9 +1,14 @@
-"""Native-resolution tiling of a frame and grouping of flagged tiles into regions."""
+"""Tiles of a frame, flagged tiles grouped into regions, and the geometry of region boxes."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import cv2
 import numpy as np
+
+if TYPE_CHECKING:
+    from unpixel.grid import Grid
 
 
 def tile_origins(height: int, width: int, tile: int) -> tuple[list[int], list[int]]:
@@ -62,3 +67,31 @@ def flagged_groups(
 def flagged_regions(flags: np.ndarray, height: int, width: int, tile: int) -> list[Box]:
     """Bounding boxes ``(x, y, w, h)`` of 8-connected groups of flagged tiles."""
     return [box for box, _ in flagged_groups(flags, height, width, tile)]
+
+
+def grow(box: tuple[int, int, int, int], margin: int, shape: tuple[int, ...]) -> tuple:
+    """``(x, y, w, h)`` grown by ``margin`` pixels on every side, clipped to the frame."""
+    x, y, w, h = box
+    x0, y0 = max(0, x - margin), max(0, y - margin)
+    x1, y1 = min(shape[1], x + w + margin), min(shape[0], y + h + margin)
+    return x0, y0, x1 - x0, y1 - y0
+
+
+def cell_area(box: tuple[int, int, int, int], grid: Grid, shape: tuple[int, ...]) -> tuple:
+    """The box grown to whole cells of ``grid`` (clipped to the frame): (y0, y1, x0, x1)."""
+    x, y, w, h = box
+    b, (py, px) = grid.block, grid.phase
+    y0 = max(0, py + (y - py) // b * b)
+    x0 = max(0, px + (x - px) // b * b)
+    y1 = min(shape[0], py + -(-(y + h - py) // b) * b)
+    x1 = min(shape[1], px + -(-(x + w - px) // b) * b)
+    return y0, y1, x0, x1
+
+
+def tiles_in(box: tuple[int, int, int, int], h: int, w: int, tile: int) -> np.ndarray:
+    """Indices (cut_tiles order) of the tiles whose origin lies inside ``box``."""
+    ys, xs = (np.asarray(o) for o in tile_origins(h, w, tile))
+    x, y, bw, bh = box
+    rows = np.flatnonzero((ys >= y) & (ys < y + bh))
+    cols = np.flatnonzero((xs >= x) & (xs < x + bw))
+    return (rows[:, None] * len(xs) + cols[None, :]).ravel()
