@@ -69,7 +69,7 @@ def flagged_regions(flags: np.ndarray, height: int, width: int, tile: int) -> li
     return [box for box, _ in flagged_groups(flags, height, width, tile)]
 
 
-def grow(box: tuple[int, int, int, int], margin: int, shape: tuple[int, ...]) -> tuple:
+def grow(box: Box, margin: int, shape: tuple[int, ...]) -> tuple:
     """``(x, y, w, h)`` grown by ``margin`` pixels on every side, clipped to the frame."""
     x, y, w, h = box
     x0, y0 = max(0, x - margin), max(0, y - margin)
@@ -77,7 +77,7 @@ def grow(box: tuple[int, int, int, int], margin: int, shape: tuple[int, ...]) ->
     return x0, y0, x1 - x0, y1 - y0
 
 
-def cell_area(box: tuple[int, int, int, int], grid: Grid, shape: tuple[int, ...]) -> tuple:
+def cell_area(box: Box, grid: Grid, shape: tuple[int, ...]) -> tuple:
     """The box grown to whole cells of ``grid`` (clipped to the frame): (y0, y1, x0, x1)."""
     x, y, w, h = box
     b, (py, px) = grid.block, grid.phase
@@ -88,7 +88,7 @@ def cell_area(box: tuple[int, int, int, int], grid: Grid, shape: tuple[int, ...]
     return y0, y1, x0, x1
 
 
-def tiles_in(box: tuple[int, int, int, int], h: int, w: int, tile: int) -> np.ndarray:
+def tiles_in(box: Box, h: int, w: int, tile: int) -> np.ndarray:
     """Indices (cut_tiles order) of the tiles whose origin lies inside ``box``."""
     ys, xs = (np.asarray(o) for o in tile_origins(h, w, tile))
     x, y, bw, bh = box
