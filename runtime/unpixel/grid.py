@@ -14,7 +14,9 @@ folded profile, in both directions, has one residue standing far above the other
 A flagged region that holds a mosaic and much clean texture beside it can hide the grid from
 the region as a whole; :func:`region_grid` then lets the region's tiles vote (:func:`vote_grid`).
 
-Steps below a noise floor (JPEG ringing, sensor noise) are shrunk away first. A grid whose
+The steps are taken on the luma rounded to uint8 (OpenCV's fixed-point BT.601), so every
+pass over the region reads and writes one byte a pixel. Steps below a noise floor (JPEG
+ringing, sensor noise) are shrunk away first. A grid whose
 border steps lie mostly on JPEG's 8x8 block lines in either direction (image coordinates)
 needs far stronger evidence and visible steps, because a strongly compressed smooth photo is
 a mosaic of flat 8x8 cells there. Thresholds were tuned on the corpus *train* split only
@@ -28,7 +30,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from unpixel._image import check_image, check_region, to_luma
+from unpixel._image import check_image, check_region, luma8
 
 MIN_BLOCK = 2
 MAX_BLOCK = 16
@@ -93,14 +95,17 @@ class _AxisFit:
 def _profile(luma: np.ndarray, axis: int) -> np.ndarray:
     """Mean shrunk absolute step between neighbouring columns (axis=1) or rows (axis=0).
 
-    Entry ``k`` is the step between index ``k`` and ``k + 1``.
+    ``luma``: uint8 (see :func:`unpixel._image.luma8`). Entry ``k`` is the step between
+    index ``k`` and ``k + 1``; the steps are whole levels, shrunk by ``NOISE_FLOOR`` (uint8
+    subtraction saturates at 0) and summed exactly in int32.
     """
     if axis == 1:
         steps = cv2.absdiff(luma[:, 1:], luma[:, :-1])
     else:
         steps = cv2.absdiff(luma[1:], luma[:-1])
     steps = cv2.subtract(steps, NOISE_FLOOR)
-    return np.maximum(steps, 0, out=steps).mean(axis=1 - axis)
+    sums = cv2.reduce(steps, 1 - axis, cv2.REDUCE_SUM, dtype=cv2.CV_32S).ravel()
+    return sums / float(steps.shape[1 - axis])
 
 
 def _fit(profile: np.ndarray, block: int) -> _AxisFit:
@@ -166,7 +171,7 @@ def estimate_grid(
     max_block = min(MAX_BLOCK, min(h, w) // MIN_CELLS)
     if max_block < MIN_BLOCK:
         return None
-    luma = to_luma(image[y : y + h, x : x + w])
+    luma = luma8(image[y : y + h, x : x + w])
     prof_x, prof_y = _profile(luma, axis=1), _profile(luma, axis=0)
     if not prof_x.any() or not prof_y.any():
         return None  # flat in one direction: no evidence of a grid
