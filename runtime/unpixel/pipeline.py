@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
@@ -55,7 +54,7 @@ class Pipeline:
         self._busy = threading.Lock()
         self._video = threading.Lock()  # VIDEO mode: one frame at a time (state, timestamps)
         self._worker: threading.Thread | None = None
-        self._upscaler: ThreadPoolExecutor | None = None  # restorer runs while cells are found
+        self._cell_finder: ThreadPoolExecutor | None = None  # cells sought while restoring
         self.dropped = 0
         """LIVE_STREAM: frames dropped because the previous one was still being processed."""
         self.error: Exception | None = None
@@ -75,33 +74,40 @@ class Pipeline:
 
     # -- detection -------------------------------------------------------------------------
 
-    def _mask_region(self, frame: np.ndarray, region: Region, mask: np.ndarray,
-                     on_lr: Callable[[np.ndarray], None] | None = None,
-                     ) -> tuple[int, np.ndarray]:  # fmt: skip
-        """Mark the region's mosaic cells in ``mask``; return how many cells and the LR image.
+    def _mask_region(self, frame: np.ndarray, region: Region,
+                     mask: np.ndarray) -> tuple[int, np.ndarray]:  # fmt: skip
+        """Mark the region's mosaic cells in ``mask``; return how many cells and the LR image."""
+        lr = self._lr(frame, region)
+        return self._cells(frame, region, lr, mask), lr
+
+    def _lr(self, frame: np.ndarray, region: Region) -> np.ndarray:
+        """The region's LR image: the cell means over :meth:`_area` (what is upscaled)."""
+        assert region.grid is not None
+        b = region.grid.block
+        y0, y1, x0, x1 = self._area(region, frame.shape)
+        phase = ((region.grid.phase[0] - y0) % b, (region.grid.phase[1] - x0) % b)
+        return cell_means(frame[y0:y1, x0:x1], b, phase)
+
+    def _cells(self, frame: np.ndarray, region: Region, lr: np.ndarray,
+               mask: np.ndarray) -> int:  # fmt: skip
+        """Mark the region's mosaic cells in ``mask``; return how many (``lr``: its LR image).
 
         The cells are sought in :meth:`_area`: a mosaic is followed past the flagged tiles
         (a tile the mosaic only partly covers may stay unflagged) as far as its cells stay
-        flat. The LR image (the cell means over that area) is what :meth:`_restore`
-        upscales; it is computed here once for both, and handed to ``on_lr`` (which starts
-        the restorer) before the cells are sought.
+        flat.
         """
         assert region.grid is not None
         grid = region.grid
         b = grid.block
         y0, y1, x0, x1 = self._area(region, frame.shape)
         phase = ((grid.phase[0] - y0) % b, (grid.phase[1] - x0) % b)
-        area = frame[y0:y1, x0:x1]
-        lr = cell_means(area, b, phase)
-        if on_lr is not None:
-            on_lr(lr)
         fy0, fy1, fx0, fx1 = cell_area(region.box, grid, frame.shape)
         ey, ex = block_edges(y1 - y0, b, phase[0]), block_edges(x1 - x0, b, phase[1])
         core = (int(np.searchsorted(ey, fy0 - y0)), int(np.searchsorted(ey, fy1 - y0)),
                 int(np.searchsorted(ex, fx0 - x0)), int(np.searchsorted(ex, fx1 - x0)))  # fmt: skip
-        cells = mosaic_cells(area, b, phase, means=lr, core=core)
+        cells = mosaic_cells(frame[y0:y1, x0:x1], b, phase, means=lr, core=core)
         mask[y0:y1, x0:x1] |= expand_cells(cells, b, np.diff(ey), np.diff(ex))
-        return int(cells.sum()), lr
+        return int(cells.sum())
 
     def _area(self, region: Region, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
         """Where a region's mosaic cells are sought and restored: (y0, y1, x0, x1).
@@ -166,9 +172,9 @@ class Pipeline:
                 upscale: bool = False) -> tuple[Detection, list]:  # fmt: skip
         """The detection of ``frame`` and the LR image of each region (None: no grid).
 
-        ``upscale``: start each region's restorer on a worker thread as soon as its LR image
-        is known, so it runs while the mosaic cells are sought; the list then holds the
-        futures of the upscaled images instead of the LR images.
+        ``upscale``: also upscale each region's LR image, on this thread while a worker
+        thread seeks the region's mosaic cells; the list then holds the upscaled images
+        instead of the LR images, and ``timings["restore"]`` the time the restorer took.
         """
         t0 = time.perf_counter()
         scores, classified = self._classify(frame, sweep, done=done)
@@ -183,26 +189,33 @@ class Pipeline:
             regions.append(Region(box, float(scores[inside].max()), grid))
         t2 = time.perf_counter()
         mask = np.zeros((h, w), bool)
-        sizes, lrs = [], []
+        sizes, images, restoring = [], [], 0.0
         for region in regions:
             if region.grid is None:
                 sizes.append(0)
-                lrs.append(None)
+                images.append(None)
                 continue
-            start = self._start_upscale(region.grid.block, lrs) if upscale else None
-            size, lr = self._mask_region(frame, region, mask, start)
-            sizes.append(size)
+            lr = self._lr(frame, region)
             if not upscale:
-                lrs.append(lr)
+                sizes.append(self._cells(frame, region, lr, mask))
+                images.append(lr)
+                continue
+            cells = self._helper().submit(self._cells, frame, region, lr, mask)
+            start = time.perf_counter()
+            images.append(self.restorer.upscale(lr, region.grid.block))
+            restoring += time.perf_counter() - start
+            sizes.append(cells.result())
         resolved = [r for r, n in zip(regions, sizes, strict=True) if r.grid and n > 0]
         best = max(resolved, key=lambda r: r.box[2] * r.box[3], default=None)
         t3 = time.perf_counter()
-        timings.update(classify=(t1 - t0) * 1e3, grid=(t2 - t1) * 1e3, cells=(t3 - t2) * 1e3,
-                       tiles=float(classified))  # fmt: skip
+        timings.update(classify=(t1 - t0) * 1e3, grid=(t2 - t1) * 1e3,
+                       cells=(t3 - t2 - restoring) * 1e3, tiles=float(classified))  # fmt: skip
+        if upscale:
+            timings["restore"] = restoring * 1e3
         det = Detection(pixelated=best is not None, score=float(scores.max()),
                         grid=best.grid if best else None, mask=mask,
                         regions=tuple(regions))  # fmt: skip
-        return det, lrs
+        return det, images
 
     def detect(self, frame: np.ndarray) -> Detection:
         """Is ``frame`` (HxWx3 BGR uint8, >= 32x32) pixelated, and where."""
@@ -210,16 +223,11 @@ class Pipeline:
 
     # -- restoration -----------------------------------------------------------------------
 
-    def _start_upscale(self, block: int, futures: list) -> Callable[[np.ndarray], None]:
-        """A callback that upscales an LR image on the worker thread into ``futures``."""
-        if self._upscaler is None:
-            self._upscaler = ThreadPoolExecutor(1, thread_name_prefix="unpixel-restore")
-        upscaler = self._upscaler
-
-        def start(lr: np.ndarray) -> None:
-            futures.append(upscaler.submit(self.restorer.upscale, lr, block))
-
-        return start
+    def _helper(self) -> ThreadPoolExecutor:
+        """The worker thread that seeks mosaic cells while the restorer runs."""
+        if self._cell_finder is None:
+            self._cell_finder = ThreadPoolExecutor(1, thread_name_prefix="unpixel-cells")
+        return self._cell_finder
 
     def _restore(self, frame: np.ndarray, det: Detection, lrs: list | None = None,
                  hrs: list | None = None) -> np.ndarray:  # fmt: skip
@@ -254,17 +262,16 @@ class Pipeline:
         t0 = time.perf_counter()
         frame = as_bgr(frame)
         timings: dict[str, float] = {}
-        lrs, hrs, futures = None, None, None
-        if reused is None:
-            det, futures = self._detect(frame, timings, sweep=True, done=done, upscale=True)
+        lrs, hrs = None, None
+        if reused is None:  # upscaled while the cells were sought
+            det, hrs = self._detect(frame, timings, sweep=True, done=done, upscale=True)
         else:
             det, lrs = reused
         t1 = time.perf_counter()
-        if futures is not None:  # the restorer started while the cells were sought
-            hrs = [f.result() if f is not None else None for f in futures]
         image = self._restore(frame, det, lrs, hrs) if det.pixelated else frame.copy()
         t2 = time.perf_counter()
-        timings.update(restore=(t2 - t1) * 1e3, total=(t2 - t0) * 1e3)
+        timings["restore"] = timings.get("restore", 0.0) + (t2 - t1) * 1e3
+        timings["total"] = (t2 - t0) * 1e3
         return Result(image=image, detection=det, timings=timings)
 
     def process(self, frame: np.ndarray) -> Result:
@@ -380,8 +387,8 @@ class Pipeline:
         """Wait for a running LIVE_STREAM frame, then release the models."""
         if self._worker is not None:
             self._worker.join()
-        if self._upscaler is not None:
-            self._upscaler.shutdown(wait=True)
+        if self._cell_finder is not None:
+            self._cell_finder.shutdown(wait=True)
         self.classifier.close()
         self.restorer.close()
 

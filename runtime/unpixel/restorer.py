@@ -1,10 +1,10 @@
 """The restorer: a low-resolution image -> upscaled by the block size, tile by tile.
 
-Tiles of ``tile`` LR pixels are cut with a halo of :data:`HALO` pixels on each side (more
-than the receptive field of two cascaded ESPCN stages), all tiles run as one batch, and the
-tile centres are put back together: the result equals a whole-image pass, without seams,
-and the model always sees the same input shape. Blocks other than 2, 3 and 4 go through a
-cascade (6 = 3 x 2, 8 = 4 x 2, 9, 12, 16) or the largest scale followed by Lanczos.
+Tiles of ``tile`` LR pixels are cut with a halo on each side (the receptive field of the
+stages applied, see :func:`halo_for`), all tiles run as one batch, and the tile centres are
+put back together: the result equals a whole-image pass, without seams, and the model always
+sees the same input shape. Blocks other than 2, 3 and 4 go through a cascade (6 = 3 x 2,
+8 = 4 x 2, 9, 12, 16) or the largest scale followed by Lanczos.
 """
 
 from __future__ import annotations
@@ -15,7 +15,10 @@ import numpy as np
 from unpixel.engines import Engine
 from unpixel.errors import ModelError
 
-HALO = 8
+RADIUS = 5
+"""How far (LR pixels, each side) one stage's output reaches into its input: the ESPCN's 5x5,
+3x3, 2x2 and 3x3 convolutions (2 + 1 + 1 + 1; tests/unpixel/test_restorer.py checks that
+tiles with this halo give the whole-image pass exactly)."""
 WHOLE_LIMIT = 512 * 512
 """LR images up to this many pixels run in one piece (with the halo as padding): tiles
 would only add halo work. Larger ones run as tiles, bounding memory."""
@@ -31,10 +34,23 @@ def plan(block: int, scales: tuple[int, ...]) -> list[int]:
     return [max(s for s in scales if s <= block)] if min(scales) <= block else []
 
 
+def halo_for(steps: list[int], radius: int = RADIUS) -> int:
+    """LR pixels each side that the output of ``steps`` applied in order depends on.
+
+    A later stage's reach counts in its own input's pixels: ``radius`` over the scale so far.
+    """
+    halo, factor = 0, 1
+    for scale in steps:
+        halo += -(-radius // factor)
+        factor *= scale
+    return halo
+
+
 class Restorer:
     """Upscales LR BGR images by a block size with the restorer models it holds."""
 
-    def __init__(self, engines: dict[int, Engine], tile: int = 64, halo: int = HALO) -> None:
+    def __init__(self, engines: dict[int, Engine], tile: int = 64,
+                 halo: int | None = None) -> None:  # fmt: skip
         for scale, engine in engines.items():
             shape = engine.input.shape
             if len(shape) != 4 or shape[3] != 3 or (shape[1] > 0 and shape[1] != shape[2]):
@@ -42,6 +58,7 @@ class Restorer:
         self.engines = engines
         self.tile = tile
         self.halo = halo
+        """LR pixels of halo each side; None: :func:`halo_for` the stages applied."""
 
     def upscale(self, lr: np.ndarray, block: int) -> np.ndarray:
         """BGR uint8 (h, w, 3) -> BGR uint8 (h * block, w * block, 3)."""
@@ -49,7 +66,7 @@ class Restorer:
         if not steps:
             raise ValueError(f"no restorer for block {block}")
         h, w = lr.shape[:2]
-        halo = self.halo
+        halo = halo_for(steps) if self.halo is None else self.halo
         th, tw = (h, w) if h * w <= WHOLE_LIMIT else (self.tile, self.tile)
         ny, nx = -(-h // th), -(-w // tw)
         padded = cv2.copyMakeBorder(np.ascontiguousarray(lr[:, :, ::-1]), halo,
@@ -63,9 +80,13 @@ class Restorer:
             batch = self.engines[scale].run_pixels(batch)
             factor *= scale
         ch, cw, lo = th * factor, tw * factor, halo * factor
-        tiles = batch[:, lo : lo + ch, lo : lo + cw].reshape(ny, nx, ch, cw, 3)
-        hr = tiles.transpose(0, 2, 1, 3, 4).reshape(ny * ch, nx * cw, 3)
-        hr = cv2.cvtColor(hr[: h * factor, : w * factor], cv2.COLOR_RGB2BGR)
+        if ny * nx == 1:  # one piece: crop the halo off a view, copied once by cvtColor
+            hr = batch[0, lo : lo + h * factor, lo : lo + w * factor]
+        else:
+            tiles = batch[:, lo : lo + ch, lo : lo + cw].reshape(ny, nx, ch, cw, 3)
+            hr = tiles.transpose(0, 2, 1, 3, 4).reshape(ny * ch, nx * cw, 3)
+            hr = hr[: h * factor, : w * factor]
+        hr = cv2.cvtColor(hr, cv2.COLOR_RGB2BGR)
         if factor != block:
             hr = cv2.resize(hr, (w * block, h * block), interpolation=cv2.INTER_LANCZOS4)
         return hr

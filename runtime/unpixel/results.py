@@ -51,9 +51,10 @@ class Detection:
 class Result:
     """A processed frame: the cleaned image, its detection and per-stage timings (ms).
 
-    ``timings``: ``classify``, ``grid``, ``cells`` (the restorer runs on a worker thread
-    during this stage), ``restore`` (waiting for the restorer and pasting), ``total``; counts
-    and flags beside them: ``tiles`` classified, ``reused_detection`` (VIDEO).
+    ``timings``: ``classify``, ``grid``, ``cells`` (reading the LR image off the cells, and
+    waiting for the mosaic cells a worker thread seeks while the restorer runs), ``restore``
+    (the restorer and pasting), ``total``; counts and flags beside them: ``tiles``
+    classified, ``reused_detection`` (VIDEO).
     """
 
     image: np.ndarray

@@ -23,9 +23,13 @@ def test_bench_command_writes_tables_json_and_charts(tmp_path, capsys):
     assert main(argv) == 0
     text = capsys.readouterr().out
     for heading in ("Machine:", "Models", "Pipeline", "VIDEO mode", "OpenCV bicubic",
-                    "Targets:", "NOT MET"):  # fmt: skip
+                    "Targets:"):  # fmt: skip
         assert heading in text
     result = json.loads(out.read_text())
+    for target in result["targets"]:  # each bar's row says what the JSON says of it
+        status = {True: "met", False: "NOT MET", None: "-"}[target["met"]]
+        row = next(line for line in text.splitlines() if line.startswith(f"| {target['name']}"))
+        assert f"| {status} " in row
     assert {r["format"] for r in result["models"]} == {"tflite-int8", "tflite-fp32"}
     assert len(result["pipeline"]) == 9 and len(result["baselines"]["bicubic"]) == 3
     assert len(result["video"]) == 12 and {r["frames"] for r in result["video"]} == {1}
