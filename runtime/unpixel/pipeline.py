@@ -54,7 +54,8 @@ class Pipeline:
         self._busy = threading.Lock()
         self._video = threading.Lock()  # VIDEO mode: one frame at a time (state, timestamps)
         self._worker: threading.Thread | None = None
-        self._cell_finder: ThreadPoolExecutor | None = None  # cells sought while restoring
+        # seeks the mosaic cells while the restorer runs (its thread starts on first use)
+        self._cell_finder = ThreadPoolExecutor(1, thread_name_prefix="unpixel-cells")
         self.dropped = 0
         """LIVE_STREAM: frames dropped because the previous one was still being processed."""
         self.error: Exception | None = None
@@ -117,15 +118,15 @@ class Pipeline:
         assert region.grid is not None
         return cell_area(grow(region.box, self.classifier.tile, shape), region.grid, shape)
 
-    def _classify(self, frame: np.ndarray, sweep: bool, lattice_only: bool = False,
+    def _classify(self, frame: np.ndarray, sweep: bool, within: np.ndarray | None = None,
                   done: np.ndarray | None = None) -> tuple[np.ndarray, int]:  # fmt: skip
         """Tile scores of ``frame`` and how many tiles ran through the classifier.
 
         With ``sweep`` (VIDEO / LIVE_STREAM and options.sweep > 1) only this frame's share
         of the rotating lattice and the tiles at or next to the last detection run
-        (``lattice_only``: the lattice share alone, while a detection is reused); the others
-        keep their last score. ``done``: tiles already classified in this frame (skipped, and
-        the lattice does not advance again).
+        (``within``, while a detection is reused: the lattice share of these tiles alone,
+        those away from the detection); the others keep their last score. ``done``: tiles
+        already classified in this frame (skipped, and the lattice does not advance again).
         """
         rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
         k = self.options.sweep
@@ -141,13 +142,15 @@ class Pipeline:
                 self._frames += 1
                 done = np.zeros(scores.size, bool)
             ran = (rows + cols) % k == self._frames % k
-            if not lattice_only:
+            if within is None:
                 ran |= self._near(scores, shape)
+            else:
+                ran &= within
             index = np.flatnonzero(ran & ~done)
             if index.size:
                 scores[index] = self.classifier.scores(rgb, index)
             self._ran = ran | done
-            if not lattice_only:  # settled: every tile at or next to this detection ran now
+            if within is None:  # settled: every tile at or next to this detection ran now
                 self._settled = not (self._near(scores, shape) & ~self._ran).any()
             self._scores = (scores, frame.shape)
             return scores, int(index.size)
@@ -200,7 +203,7 @@ class Pipeline:
                 sizes.append(self._cells(frame, region, lr, mask))
                 images.append(lr)
                 continue
-            cells = self._helper().submit(self._cells, frame, region, lr, mask)
+            cells = self._cell_finder.submit(self._cells, frame, region, lr, mask)
             start = time.perf_counter()
             images.append(self.restorer.upscale(lr, region.grid.block))
             restoring += time.perf_counter() - start
@@ -222,12 +225,6 @@ class Pipeline:
         return self._detect(as_bgr(frame), {})[0]
 
     # -- restoration -----------------------------------------------------------------------
-
-    def _helper(self) -> ThreadPoolExecutor:
-        """The worker thread that seeks mosaic cells while the restorer runs."""
-        if self._cell_finder is None:
-            self._cell_finder = ThreadPoolExecutor(1, thread_name_prefix="unpixel-cells")
-        return self._cell_finder
 
     def _restore(self, frame: np.ndarray, det: Detection, lrs: list | None = None,
                  hrs: list | None = None) -> np.ndarray:  # fmt: skip
@@ -310,8 +307,9 @@ class Pipeline:
         """While reusing: whether a tile away from the detection is flagged (a new mosaic).
 
         Classifies the tiles away from the flags the detection came from (with ``sweep`` > 1:
-        this frame's lattice share of the tiles). Returns (found, tiles classified, the tiles
-        classified in this frame for :meth:`_classify`'s ``done``, or None).
+        this frame's lattice share of them; the detection's own tiles are checked by its
+        mosaic cells instead, and run again when it ends). Returns (found, tiles classified,
+        the tiles classified in this frame for :meth:`_classify`'s ``done``, or None).
         """
         assert self._scores is not None
         threshold = self.classifier.threshold
@@ -319,7 +317,7 @@ class Pipeline:
         shape = tuple(len(o) for o in tile_origins(*frame.shape[:2], self.classifier.tile))
         away = ~self._grow(before, shape)
         if self.options.sweep > 1:
-            scores, tiles = self._classify(frame, sweep=True, lattice_only=True)
+            scores, tiles = self._classify(frame, sweep=True, within=away)
             return bool((scores[away] >= threshold).any()), tiles, self._ran
         index = np.flatnonzero(away)
         if not index.size:
@@ -387,8 +385,7 @@ class Pipeline:
         """Wait for a running LIVE_STREAM frame, then release the models."""
         if self._worker is not None:
             self._worker.join()
-        if self._cell_finder is not None:
-            self._cell_finder.shutdown(wait=True)
+        self._cell_finder.shutdown(wait=True)
         self.classifier.close()
         self.restorer.close()
 

@@ -128,6 +128,18 @@ def test_video_sweep_classifies_a_share_and_finds_a_new_mosaic_in_time(astronaut
     assert any(len([r for r in d.regions if r.grid]) == 2 for d in late)
 
 
+@pytest.mark.parametrize("sweep", [1, 3])
+def test_video_reusing_a_whole_frame_mosaic_classifies_no_tile(astronaut, sweep):
+    mosaic = up.pixelate(astronaut, 4)  # every tile is at or next to the detection
+    opts = PipelineOptions(running_mode=RunningMode.VIDEO, sweep=sweep)
+    with Pipeline.create(opts) as p:
+        results = [p.process_for_video(mosaic, 33 * i) for i in range(4)]
+    assert results[0].timings["tiles"] == 64 and "reused_detection" not in results[0].timings
+    for r in results[2:]:  # settled by then: its mosaic cells are checked instead
+        assert r.timings.get("reused_detection") == 1.0 and r.timings["tiles"] == 0
+        assert np.array_equal(r.image, results[0].image)
+
+
 def test_video_reuse_with_sweep_1_still_finds_a_second_mosaic(astronaut):
     box = (150, 120, 200, 180)
     first = up.pixelate(astronaut, 4, region=box)
