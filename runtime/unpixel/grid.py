@@ -16,11 +16,10 @@ the region as a whole; :func:`region_grid` then lets the region's tiles vote (:f
 
 The steps are taken on the luma rounded to uint8 (OpenCV's fixed-point BT.601), so every
 pass over the region reads and writes one byte a pixel. Steps below a noise floor (JPEG
-ringing, sensor noise) are shrunk away first. A grid whose
-border steps lie mostly on JPEG's 8x8 block lines in either direction (image coordinates)
-needs far stronger evidence and visible steps, because a strongly compressed smooth photo is
-a mosaic of flat 8x8 cells there. Thresholds were tuned on the corpus *train* split only
-(``unpixel eval --task grid``).
+ringing, sensor noise) are shrunk away first. A grid whose border steps lie mostly on JPEG's
+8x8 block lines in either direction (image coordinates) needs far stronger evidence and
+visible steps, because a strongly compressed smooth photo is a mosaic of flat 8x8 cells there.
+Thresholds were tuned on the corpus *train* split only (``unpixel eval --task grid``).
 """
 
 from __future__ import annotations
