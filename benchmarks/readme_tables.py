@@ -241,7 +241,10 @@ def block(result: dict[str, Any]) -> str:
         "",
         threads_table(result),
         "",
-        "Pipeline (2 threads; b = 4 mosaic over a centred share of the frame; medians):",
+        "Pipeline (2 threads; b = 4 mosaic over a centred share of the frame; medians; stages as"
+        " `Result.timings` gives them: *cells* reads the LR image off the cells and waits for"
+        " the mosaic cells a worker thread seeks while *restore* runs the restorer, then"
+        " pastes):",
         "",
         fps_table(result),
         *video_lines(result),
