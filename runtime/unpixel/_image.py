@@ -83,8 +83,9 @@ def to_luma(image: np.ndarray) -> np.ndarray:
 def luma8(image: np.ndarray) -> np.ndarray:
     """Return the luma of an image as uint8 HxW, rounded; gray passes through.
 
-    OpenCV's BT.601 conversion from BGR (fixed point); alpha is ignored. One byte a pixel:
-    what the grid estimation steps through, a fifth of :func:`to_luma`'s time at 720p.
+    OpenCV's BT.601 conversion from BGR (fixed point); alpha is ignored. One pass writing a
+    byte a pixel (:func:`to_luma` writes three float32 planes and sums them): what the grid
+    estimation steps through.
     """
     if image.ndim == 2:
         return image
