@@ -84,7 +84,7 @@ def luma8(image: np.ndarray) -> np.ndarray:
     """Return the luma of an image as uint8 HxW, rounded; gray passes through.
 
     OpenCV's BT.601 conversion from BGR (fixed point); alpha is ignored. One pass writing a
-    byte a pixel (:func:`to_luma` writes three float32 planes and sums them): what the grid
+    byte a pixel (:func:`to_luma` writes a 3-channel float32 image, then sums it): what the grid
     estimation steps through.
     """
     if image.ndim == 2:
