@@ -25,7 +25,7 @@ from unpixel.grid import region_grid
 from unpixel.options import PipelineOptions, RunningMode
 from unpixel.restorer import Restorer
 from unpixel.results import Detection, Region, Result
-from unpixel.tiles import cell_area, flagged_groups, grow, tile_origins, tiles_in
+from unpixel.tiles import cell_area, flagged_groups, grow, local_phase, tile_origins, tiles_in
 from unpixel.zoo import resolve
 
 REUSE_SHARE = 0.9
@@ -86,7 +86,7 @@ class Pipeline:
         assert region.grid is not None
         b = region.grid.block
         y0, y1, x0, x1 = self._area(region, frame.shape)
-        phase = ((region.grid.phase[0] - y0) % b, (region.grid.phase[1] - x0) % b)
+        phase = local_phase(region.grid, y0, x0)
         return cell_means(frame[y0:y1, x0:x1], b, phase)
 
     def _cells(self, frame: np.ndarray, region: Region, lr: np.ndarray,
@@ -101,7 +101,7 @@ class Pipeline:
         grid = region.grid
         b = grid.block
         y0, y1, x0, x1 = self._area(region, frame.shape)
-        phase = ((grid.phase[0] - y0) % b, (grid.phase[1] - x0) % b)
+        phase = local_phase(grid, y0, x0)
         fy0, fy1, fx0, fx1 = cell_area(region.box, grid, frame.shape)
         ey, ex = block_edges(y1 - y0, b, phase[0]), block_edges(x1 - x0, b, phase[1])
         core = (int(np.searchsorted(ey, fy0 - y0)), int(np.searchsorted(ey, fy1 - y0)),
@@ -243,7 +243,7 @@ class Pipeline:
             if not where.any():
                 continue
             b = grid.block
-            phase = ((grid.phase[0] - y0) % b, (grid.phase[1] - x0) % b)
+            phase = local_phase(grid, y0, x0)
             if hrs is not None:
                 hr = hrs[i]
             else:

@@ -95,3 +95,8 @@ def tiles_in(box: Box, h: int, w: int, tile: int) -> np.ndarray:
     rows = np.flatnonzero((ys >= y) & (ys < y + bh))
     cols = np.flatnonzero((xs >= x) & (xs < x + bw))
     return (rows[:, None] * len(xs) + cols[None, :]).ravel()
+
+
+def local_phase(grid: Grid, y0: int, x0: int) -> tuple[int, int]:
+    """The grid's phase in the coordinates of an area starting at row ``y0``, column ``x0``."""
+    return (grid.phase[0] - y0) % grid.block, (grid.phase[1] - x0) % grid.block

@@ -37,3 +37,14 @@ def test_flagged_groups_list_each_group_s_tiles():
     assert groups == [((0, 0, 150, 100), [(0, 0, 64, 64), (64, 0, 64, 64), (86, 36, 64, 64)])]
     small = flagged_groups(np.ones(1, bool), 40, 50, 64)  # smaller than a tile: clipped
     assert small == [((0, 0, 50, 40), [(0, 0, 50, 40)])]
+
+
+@pytest.mark.parametrize(
+    ("phase", "origin", "expected"), [((1, 3), (0, 0), (1, 3)), ((1, 3), (5, 2), (0, 1)),
+                                       ((0, 0), (64, 130), (0, 2))],
+)  # fmt: skip
+def test_local_phase_is_the_grid_seen_from_the_area_origin(phase, origin, expected):
+    from unpixel.grid import Grid
+    from unpixel.tiles import local_phase
+
+    assert local_phase(Grid(block=4, phase=phase, confidence=1.0), *origin) == expected
