@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from unpixel._image import to_luma
+from unpixel.image import to_luma
 from unpixel.degrade import blur_upscale, jpeg, pixelate
 from unpixel.grid import estimate_grid
 from unpixel_export.synthetic import render_text, render_ui

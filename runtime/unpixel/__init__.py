@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 
-from unpixel._image import MAX_PIXELS  # numpy only: cv2 is not loaded yet
+from unpixel.image import MAX_PIXELS  # numpy only: cv2 is not loaded yet
 
 # OpenCV reads its decode limit when it loads: set it to unpixel's MAX_PIXELS unless the user
 # chose one, so that no image file can make it allocate more.

@@ -11,7 +11,7 @@ from typing import Literal
 import cv2
 import numpy as np
 
-from unpixel._image import check_image, check_region
+from unpixel.image import check_image, check_region
 
 MIN_BLOCK = 2
 """Smallest block size a mosaic can have (1 would be the image itself)."""

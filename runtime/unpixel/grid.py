@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from unpixel._image import check_image, check_region, luma8
+from unpixel.image import check_image, check_region, luma8
 
 MIN_BLOCK = 2
 MAX_BLOCK = 16
@@ -94,7 +94,7 @@ class _AxisFit:
 def _profile(luma: np.ndarray, axis: int) -> np.ndarray:
     """Mean shrunk absolute step between neighbouring columns (axis=1) or rows (axis=0).
 
-    ``luma``: uint8 (see :func:`unpixel._image.luma8`). Entry ``k`` is the step between
+    ``luma``: uint8 (see :func:`unpixel.image.luma8`). Entry ``k`` is the step between
     index ``k`` and ``k + 1``; the steps are whole levels, shrunk by ``NOISE_FLOOR`` (uint8
     subtraction saturates at 0) and summed exactly in int32.
     """

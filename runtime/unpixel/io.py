@@ -10,7 +10,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from unpixel._image import MAX_PIXELS
+from unpixel.image import MAX_PIXELS
 from unpixel.errors import SinkError, SourceError
 from unpixel.imagesize import header_size
 
@@ -63,7 +63,7 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
 def read_image(path: str | os.PathLike[str]) -> np.ndarray:
     """Read an image file as HxWx3 BGR uint8; :class:`SourceError` if it cannot be read.
 
-    Images above :data:`unpixel._image.MAX_PIXELS` pixels are refused from their header
+    Images above :data:`unpixel.image.MAX_PIXELS` pixels are refused from their header
     (PNG, JPEG, BMP, GIF, WebP, TIFF) before any pixel is decoded; other formats by OpenCV's
     decode limit (set to the same number when ``unpixel`` is imported before ``cv2``) or,
     at the latest, right after decoding.

@@ -16,7 +16,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from unpixel._image import as_bgr
+from unpixel.image import as_bgr
 from unpixel.cells import mosaic_cells
 from unpixel.classifier import Classifier
 from unpixel.degrade import block_edges, cell_means, expand_cells

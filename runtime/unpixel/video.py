@@ -11,7 +11,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from unpixel._image import MAX_PIXELS
+from unpixel.image import MAX_PIXELS
 from unpixel.errors import SinkError, SourceError
 from unpixel.io import publish
 

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import unpixel as up
-from unpixel._image import MAX_PIXELS
+from unpixel.image import MAX_PIXELS
 from unpixel.cli import main
 from unpixel.io import read_image
 from unpixel.options import default_models_dir

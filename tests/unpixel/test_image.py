@@ -1,8 +1,8 @@
-"""The shared image helpers of ``unpixel._image``."""
+"""The shared image helpers of ``unpixel.image``."""
 
 import numpy as np
 
-from unpixel._image import luma8, to_luma
+from unpixel.image import luma8, to_luma
 
 
 def _formula(image: np.ndarray) -> np.ndarray:
