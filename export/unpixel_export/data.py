@@ -21,7 +21,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from unpixel.degrade import blur_upscale, cell_means, jpeg, pixelate
+from unpixel.degrade import blur_upscale, jpeg, pixelate
+from unpixel.geometry import cell_means
 from unpixel.io import read_image
 from unpixel.progress import progress
 from unpixel_export.synthetic import render_text, render_ui

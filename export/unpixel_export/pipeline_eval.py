@@ -82,7 +82,7 @@ def restore_given_grid(pipeline: Pipeline, frame: np.ndarray, grid: Grid, box: B
     mask[y : y + h, x : x + w] = True
     det = Detection(pixelated=True, score=1.0, grid=grid, mask=mask,
                     regions=(Region(box, 1.0, grid),))  # fmt: skip
-    return pipeline._restore(frame, det)
+    return pipeline.restore(frame, det)
 
 
 def _overlaps(a: Box, b: Box) -> bool:

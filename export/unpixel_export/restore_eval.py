@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from unpixel.degrade import cell_means, pixelate
+from unpixel.degrade import pixelate
+from unpixel.geometry import cell_means
 from unpixel.metrics import psnr, ssim
 from unpixel.restorer import plan
 

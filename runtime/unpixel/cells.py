@@ -1,15 +1,30 @@
-"""Which cells of a found grid are mosaic cells: flat, up to compression noise.
+"""The cells stage: where a region's mosaic lies, cell by cell, and its low-resolution image.
 
+A region with a grid gets a :class:`CellArea` (its box grown by one tile, then to whole
+cells); :func:`read_lr` reads one value a cell off it (the LR image the restorer upscales)
+and :func:`mark_cells` marks the cells that are mosaic cells: flat, up to compression noise.
 The pipeline restores only these, so clean pixels around a censored area (and clean
 textures a tile happened to share with it) are left untouched.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
-from unpixel.degrade import block_edges, cell_means, cell_sums, expand_cells
+from unpixel.geometry import (
+    Box,
+    block_edges,
+    cell_area,
+    cell_means,
+    cell_sums,
+    expand_cells,
+    grow,
+    local_phase,
+)
+from unpixel.results import Region
 
 MOSAIC_TOL = 4.0
 """Largest mean absolute deviation (levels) of a cell's pixels from the cell mean for it to
@@ -56,7 +71,7 @@ def mosaic_cells(
     phase: tuple[int, int],
     tol: float | None = None,
     means: np.ndarray | None = None,
-    core: tuple[int, int, int, int] | None = None,
+    core: Box | None = None,
 ) -> np.ndarray:
     """Bool mask over the cells that are mosaic cells.
 
@@ -65,13 +80,14 @@ def mosaic_cells(
     straddling the edge of a censored area are part texture: not flat, so the clean pixels in
     them are kept. ``means``: ``cell_means(area, block, phase)`` when the caller has it.
 
-    ``core``: cell rows and columns ``(r0, r1, c0, c1)`` where the mosaic was seen (the
-    flagged tiles) inside a larger ``area``: the tolerance comes from the core's cells, and
+    ``core``: the cells (a :class:`~unpixel.geometry.Box` in cell units) where the mosaic
+    was seen (the flagged tiles) inside a larger ``area``: the tolerance comes from the
+    core's cells, and
     only groups reaching into the core count, so a mosaic is followed past the flagged tiles
     as far as its cells stay flat, and flat patches elsewhere in the area are left alone.
     """
     deviation = cell_deviation(area, block, phase, means)
-    inner = deviation if core is None else deviation[core[0] : core[1], core[2] : core[3]]
+    inner = deviation if core is None else deviation[core.slices]
     tol = adaptive_tol(inner) if tol is None else tol
     flat = (deviation <= tol).astype(np.uint8)
     if flat.shape[0] >= 3 and flat.shape[1] >= 3:
@@ -83,6 +99,83 @@ def mosaic_cells(
     keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= MIN_CELLS
     if core is not None:
         seen = np.zeros(count, bool)
-        seen[labels[core[0] : core[1], core[2] : core[3]]] = True
+        seen[labels[core.slices]] = True
         keep &= seen
     return keep[labels]
+
+
+@dataclass(frozen=True, eq=False)
+class CellArea:
+    """Where one region's mosaic cells are sought and restored.
+
+    Attributes:
+        box: the area in frame pixels: the region's box grown by one tile, then to whole
+            cells of its grid (clipped to the frame).
+        block: the grid's cell size.
+        phase: the grid's phase inside ``box`` (``(y, x)``).
+        core: the cells (in cell units) of the region's own box, where its mosaic was seen.
+        edges_y: cell row edges inside ``box`` (:func:`~unpixel.geometry.block_edges`).
+        edges_x: cell column edges inside ``box``.
+
+    """
+
+    box: Box
+    block: int
+    phase: tuple[int, int]
+    core: Box
+    edges_y: np.ndarray
+    edges_x: np.ndarray
+
+
+def area_of(region: Region, margin: int, shape: tuple[int, ...]) -> CellArea:
+    """The :class:`CellArea` of a region that has a grid.
+
+    Args:
+        region: a flagged region whose ``grid`` is not None.
+        margin: pixels the search reaches past the region's box (the pipeline: one tile,
+            since a tile the mosaic only partly covers may stay unflagged).
+        shape: the frame's shape.
+
+    Returns:
+        The area, its grid phase, cell edges and core.
+
+    Raises:
+        ValueError: the region has no grid.
+
+    """
+    grid = region.grid
+    if grid is None:
+        raise ValueError("a region without a grid has no cells")
+    b = grid.block
+    box = cell_area(grow(region.box, margin, shape), grid, shape)
+    phase = local_phase(grid, box.y, box.x)
+    own = cell_area(region.box, grid, shape)
+    ey, ex = block_edges(box.h, b, phase[0]), block_edges(box.w, b, phase[1])
+    r0, r1 = np.searchsorted(ey, [own.y - box.y, own.y1 - box.y])
+    c0, c1 = np.searchsorted(ex, [own.x - box.x, own.x1 - box.x])
+    core = Box(int(c0), int(r0), int(c1 - c0), int(r1 - r0))
+    return CellArea(box, b, phase, core, ey, ex)
+
+
+def read_lr(frame: np.ndarray, area: CellArea) -> np.ndarray:
+    """The area's LR image: the mean of each cell, shape (cells y, cells x, 3), uint8."""
+    return cell_means(frame[area.box.slices], area.block, area.phase)
+
+
+def mark_cells(frame: np.ndarray, area: CellArea, lr: np.ndarray, mask: np.ndarray) -> int:
+    """Set ``mask`` (HxW bool, the frame's) on the area's mosaic cells; return how many.
+
+    Args:
+        frame: the frame (HxWx3 uint8).
+        area: where to look (:func:`area_of`).
+        lr: :func:`read_lr` of the same frame and area.
+        mask: updated in place (OR), so several regions can share one mask.
+
+    Returns:
+        The number of mosaic cells found.
+
+    """
+    cells = mosaic_cells(frame[area.box.slices], area.block, area.phase, means=lr, core=area.core)
+    ly, lx = np.diff(area.edges_y), np.diff(area.edges_x)
+    mask[area.box.slices] |= expand_cells(cells, area.block, ly, lx)
+    return int(cells.sum())

@@ -11,24 +11,13 @@ from typing import Literal
 import cv2
 import numpy as np
 
+from unpixel.geometry import block_edges, cell_means, expand_cells
 from unpixel.image import check_image, check_region
 
 MIN_BLOCK = 2
 """Smallest block size a mosaic can have (1 would be the image itself)."""
 
 Mode = Literal["mean", "sample"]
-
-
-def block_edges(length: int, block: int, phase: int) -> np.ndarray:
-    """Start index of every block along an axis of ``length`` pixels, then ``length``.
-
-    Blocks start at ``phase + k * block``; when ``phase > 0`` a partial block ``[0, phase)``
-    comes first, and the last block may be partial too.
-    """
-    starts = np.arange(phase % block, length, block)
-    if starts.size == 0 or starts[0] != 0:
-        starts = np.concatenate(([0], starts))
-    return np.concatenate((starts, [length])).astype(np.intp)
 
 
 def _check_block_phase(block: int, phase: tuple[int, int], h: int, w: int) -> tuple[int, int]:
@@ -45,76 +34,6 @@ def _check_block_phase(block: int, phase: tuple[int, int], h: int, w: int) -> tu
     if not (0 <= py < block and 0 <= px < block):
         raise ValueError(f"phase {phase!r} must lie in 0..{block - 1} for block {block}")
     return py, px
-
-
-STRIP_VALUES = 1 << 18
-"""About how many values (pixels x channels) :func:`cell_sums` integrates at a time: a strip's
-integral image (4 bytes a value) stays in a core's L2 cache instead of going out to memory."""
-
-
-def cell_sums(area: np.ndarray, ey: np.ndarray, ex: np.ndarray) -> np.ndarray:
-    """Sum of every cell between row edges ``ey`` and column edges ``ex``: (cells y, x, C).
-
-    Read off integral images (exact, any cell sizes), instead of reducing pixel by pixel:
-    one per strip of whole cell rows of about :data:`STRIP_VALUES` values. int32 (every
-    cell sum of a uint8 strip below 2**31 fits), float64 holding exact integers for strips
-    so large that the integral image itself needs it.
-    """
-    row_values = area.shape[1] * (area.shape[2] if area.ndim == 3 else 1)
-    tallest = int(np.diff(ey).max()) if ey.size > 1 else 1
-    step = max(1, STRIP_VALUES // max(1, row_values * tallest))
-    parts = []
-    for i in range(0, ey.size - 1, step):
-        edges = ey[i : i + step + 1]
-        strip = area[edges[0] : edges[-1]]
-        big = strip.shape[0] * row_values * 255 >= 2**31
-        s = cv2.integral(strip, sdepth=cv2.CV_64F if big else cv2.CV_32S)
-        c = s.take(edges - edges[0], axis=0).take(ex, axis=1)
-        if c.ndim == 2:
-            c = c[:, :, None]
-        parts.append(np.diff(np.diff(c, axis=0), axis=1))
-    return parts[0] if len(parts) == 1 else np.concatenate(parts)
-
-
-def expand_cells(small: np.ndarray, block: int, ly: np.ndarray, lx: np.ndarray) -> np.ndarray:
-    """One value per cell -> one per pixel, cells of ``ly`` x ``lx`` pixels (see block_edges).
-
-    Equals ``np.repeat`` along both axes; done as an exact nearest-neighbour resize of the
-    whole-cell grid, then cropped by the partial first cell. Bool arrays stay bool.
-    """
-    src = small.view(np.uint8) if small.dtype == bool else small
-    big = cv2.resize(src, (len(lx) * block, len(ly) * block),
-                     interpolation=cv2.INTER_NEAREST_EXACT)  # fmt: skip
-    oy, ox = block - int(ly[0]), block - int(lx[0])
-    big = big[oy : oy + int(ly.sum()), ox : ox + int(lx.sum())]
-    if big.ndim < small.ndim:
-        big = big[:, :, None]
-    return big.view(bool) if small.dtype == bool else big
-
-
-FLOAT32_CELL = 1024
-"""Cells up to this many pixels (32 x 32) get their means rounded in float32 (exact)."""
-
-
-def cell_means(area: np.ndarray, block: int, phase: tuple[int, int]) -> np.ndarray:
-    """Mean of every cell (full or partial) of a (H, W, C) uint8 array, rounded half up.
-
-    This is the low-resolution image a mean mosaic was made from: one pixel per cell,
-    shape ``(lr_size(H), lr_size(W), C)``. On a JPEG-compressed mosaic it also averages
-    the compression noise away.
-    """
-    h, w = area.shape[:2]
-    ey, ex = block_edges(h, block, phase[0]), block_edges(w, block, phase[1])
-    ly, lx = np.diff(ey), np.diff(ex)
-    sums = cell_sums(area, ey, ex)
-    # Round half up: floor(sum / count + 1/2). k + 1/2 itself is exact in floating point; any
-    # other quotient of integers lies >= 1 / (2 count) away from it: beyond float32's error
-    # (~5e-5 at 255) for cells up to FLOAT32_CELL pixels, beyond float64's for any.
-    small_cells = int(ly.max()) * int(lx.max()) <= FLOAT32_CELL
-    wide = np.float32 if small_cells else np.float64
-    counts = (ly[:, None] * lx[None, :])[:, :, None].astype(wide)
-    means = np.floor(sums.astype(wide) / counts + wide(0.5)).astype(np.uint8)
-    return means if area.ndim == 3 else means[:, :, 0]
 
 
 def _mosaic(area: np.ndarray, block: int, py: int, px: int, mode: Mode) -> np.ndarray:
@@ -202,8 +121,3 @@ def blur_upscale(image: np.ndarray, factor: float) -> np.ndarray:
     small = cv2.resize(image, small_size, interpolation=cv2.INTER_AREA)
     out = cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)
     return out.reshape(image.shape)
-
-
-def lr_size(length: int, block: int, phase: int) -> int:
-    """Number of cells (full or partial) along an axis: the low-resolution length."""
-    return len(block_edges(length, block, phase)) - 1

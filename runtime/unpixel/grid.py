@@ -185,8 +185,9 @@ def estimate_grid(
         # A border after index r means the next cell starts at r + 1.
         phase = ((fy.residue + 1 + y) % block, (fx.residue + 1 + x) % block)
         needed, min_step = min_strength, 0.0
-        share = max(_jpeg_share(prof_x, fx.residue, block, x),
-                    _jpeg_share(prof_y, fy.residue, block, y))  # fmt: skip
+        share = max(
+            _jpeg_share(prof_x, fx.residue, block, x), _jpeg_share(prof_y, fy.residue, block, y)
+        )
         if share >= JPEG_SHARE:
             needed, min_step = min_strength * JPEG_ALIGNED_FACTOR, JPEG_ALIGNED_MIN_STEP
         strength = min(fx.strength, fy.strength)
@@ -200,8 +201,9 @@ MIN_VOTES = 2
 """Tiles that must agree on a grid when a region's tiles vote (a lone tile is not enough)."""
 
 
-def vote_grid(image: np.ndarray, boxes: list[tuple[int, int, int, int]],
-              min_votes: int = MIN_VOTES) -> Grid | None:  # fmt: skip
+def vote_grid(
+    image: np.ndarray, boxes: list[tuple[int, int, int, int]], min_votes: int = MIN_VOTES
+) -> Grid | None:
     """The grid most ``boxes`` find on their own (same block size and phase), or None.
 
     None when fewer than ``min_votes`` boxes agree or two grids tie. The confidence is the
@@ -222,8 +224,9 @@ def vote_grid(image: np.ndarray, boxes: list[tuple[int, int, int, int]],
     return Grid(block=best[0].block, phase=best[0].phase, confidence=round(confidence, 4))
 
 
-def region_grid(image: np.ndarray, box: tuple[int, int, int, int],
-                parts: list[tuple[int, int, int, int]] = ()) -> Grid | None:  # fmt: skip
+def region_grid(
+    image: np.ndarray, box: tuple[int, int, int, int], parts: list[tuple[int, int, int, int]] = ()
+) -> Grid | None:
     """The grid of a flagged region ``box``: sought on the whole box, else voted by ``parts``.
 
     ``parts``: the boxes of the region's flagged tiles (:func:`unpixel.tiles.flagged_groups`).

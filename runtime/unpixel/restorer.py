@@ -49,8 +49,7 @@ def halo_for(steps: list[int], radius: int = RADIUS) -> int:
 class Restorer:
     """Upscales LR BGR images by a block size with the restorer models it holds."""
 
-    def __init__(self, engines: dict[int, Engine], tile: int = 64,
-                 halo: int | None = None) -> None:  # fmt: skip
+    def __init__(self, engines: dict[int, Engine], tile: int = 64, halo: int | None = None) -> None:
         for scale, engine in engines.items():
             shape = engine.input.shape
             if len(shape) != 4 or shape[3] != 3 or (shape[1] > 0 and shape[1] != shape[2]):
@@ -69,12 +68,21 @@ class Restorer:
         halo = halo_for(steps) if self.halo is None else self.halo
         th, tw = (h, w) if h * w <= WHOLE_LIMIT else (self.tile, self.tile)
         ny, nx = -(-h // th), -(-w // tw)
-        padded = cv2.copyMakeBorder(np.ascontiguousarray(lr[:, :, ::-1]), halo,
-                                    ny * th - h + halo, halo, nx * tw - w + halo,
-                                    cv2.BORDER_REPLICATE)  # fmt: skip
-        batch = np.stack([padded[i * th : (i + 1) * th + 2 * halo,
-                                 j * tw : (j + 1) * tw + 2 * halo]
-                          for i in range(ny) for j in range(nx)])  # fmt: skip
+        padded = cv2.copyMakeBorder(
+            np.ascontiguousarray(lr[:, :, ::-1]),
+            halo,
+            ny * th - h + halo,
+            halo,
+            nx * tw - w + halo,
+            cv2.BORDER_REPLICATE,
+        )
+        batch = np.stack(
+            [
+                padded[i * th : (i + 1) * th + 2 * halo, j * tw : (j + 1) * tw + 2 * halo]
+                for i in range(ny)
+                for j in range(nx)
+            ]
+        )
         factor = 1
         for scale in steps:
             batch = self.engines[scale].run_pixels(batch)

@@ -6,18 +6,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from unpixel.geometry import Box
 from unpixel.grid import Grid
 
 
 @dataclass(frozen=True)
 class Region:
-    """A group of flagged tiles: its box ``(x, y, w, h)``, best tile score and grid.
+    """A group of flagged tiles: its :class:`~unpixel.geometry.Box`, best tile score and grid.
 
     ``grid`` is None when no mosaic grid could be found there: the region is then left as is
     (and does not make the frame count as pixelated).
     """
 
-    box: tuple[int, int, int, int]
+    box: Box
     score: float
     grid: Grid | None
 

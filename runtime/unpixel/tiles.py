@@ -1,14 +1,11 @@
-"""Tiles of a frame, flagged tiles grouped into regions, and the geometry of region boxes."""
+"""The tile lattice of a frame: tile origins, tiles cut for the classifier, flagged groups."""
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
-if TYPE_CHECKING:
-    from unpixel.grid import Grid
+from unpixel.geometry import Box
 
 
 def tile_origins(height: int, width: int, tile: int) -> tuple[list[int], list[int]]:
@@ -38,10 +35,6 @@ def cut_tiles(frame: np.ndarray, tile: int, index: np.ndarray | None = None) -> 
     return np.stack([frame[y : y + tile, x : x + tile] for y, x in origins])
 
 
-Box = tuple[int, int, int, int]
-"""``(x, y, w, h)`` in frame pixels."""
-
-
 def flagged_groups(
     flags: np.ndarray, height: int, width: int, tile: int
 ) -> list[tuple[Box, list[Box]]]:
@@ -58,34 +51,17 @@ def flagged_groups(
         y0, x0 = ys[rows.min()], xs[cols.min()]
         y1 = min(height, ys[rows.max()] + tile)
         x1 = min(width, xs[cols.max()] + tile)
-        parts = [(int(xs[c]), int(ys[r]), min(tile, width - xs[c]), min(tile, height - ys[r]))
-                 for r, c in zip(rows, cols, strict=True)]  # fmt: skip
-        groups.append(((int(x0), int(y0), int(x1 - x0), int(y1 - y0)), parts))
+        parts = [
+            Box(int(xs[c]), int(ys[r]), min(tile, width - xs[c]), min(tile, height - ys[r]))
+            for r, c in zip(rows, cols, strict=True)
+        ]
+        groups.append((Box(int(x0), int(y0), int(x1 - x0), int(y1 - y0)), parts))
     return groups
 
 
 def flagged_regions(flags: np.ndarray, height: int, width: int, tile: int) -> list[Box]:
     """Bounding boxes ``(x, y, w, h)`` of 8-connected groups of flagged tiles."""
     return [box for box, _ in flagged_groups(flags, height, width, tile)]
-
-
-def grow(box: Box, margin: int, shape: tuple[int, ...]) -> tuple:
-    """``(x, y, w, h)`` grown by ``margin`` pixels on every side, clipped to the frame."""
-    x, y, w, h = box
-    x0, y0 = max(0, x - margin), max(0, y - margin)
-    x1, y1 = min(shape[1], x + w + margin), min(shape[0], y + h + margin)
-    return x0, y0, x1 - x0, y1 - y0
-
-
-def cell_area(box: Box, grid: Grid, shape: tuple[int, ...]) -> tuple:
-    """The box grown to whole cells of ``grid`` (clipped to the frame): (y0, y1, x0, x1)."""
-    x, y, w, h = box
-    b, (py, px) = grid.block, grid.phase
-    y0 = max(0, py + (y - py) // b * b)
-    x0 = max(0, px + (x - px) // b * b)
-    y1 = min(shape[0], py + -(-(y + h - py) // b) * b)
-    x1 = min(shape[1], px + -(-(x + w - px) // b) * b)
-    return y0, y1, x0, x1
 
 
 def tiles_in(box: Box, h: int, w: int, tile: int) -> np.ndarray:
@@ -97,6 +73,16 @@ def tiles_in(box: Box, h: int, w: int, tile: int) -> np.ndarray:
     return (rows[:, None] * len(xs) + cols[None, :]).ravel()
 
 
-def local_phase(grid: Grid, y0: int, x0: int) -> tuple[int, int]:
-    """The grid's phase in the coordinates of an area starting at row ``y0``, column ``x0``."""
-    return (grid.phase[0] - y0) % grid.block, (grid.phase[1] - x0) % grid.block
+def lattice_shape(height: int, width: int, tile: int) -> tuple[int, int]:
+    """Rows and columns of the tile lattice of a frame (see :func:`tile_origins`)."""
+    ys, xs = tile_origins(height, width, tile)
+    return len(ys), len(xs)
+
+
+def grow_flags(flags: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Flat tile flags (cut_tiles order) grown by one tile in every direction (8-neighbours).
+
+    ``shape``: the lattice's rows and columns (:func:`lattice_shape`).
+    """
+    grid = flags.reshape(shape).view(np.uint8)
+    return cv2.dilate(grid, np.ones((3, 3), np.uint8)).ravel() > 0

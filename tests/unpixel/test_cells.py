@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from unpixel.cells import MIN_CELLS, MIN_TOL, MOSAIC_TOL, adaptive_tol, cell_deviation, mosaic_cells
-from unpixel.degrade import block_edges, cell_means, pixelate
+from unpixel.degrade import pixelate
+from unpixel.geometry import Box, block_edges, cell_means
 
 
 def _reference_deviation(area: np.ndarray, block: int, phase: tuple[int, int]) -> np.ndarray:
@@ -22,15 +23,22 @@ def _reference_deviation(area: np.ndarray, block: int, phase: tuple[int, int]) -
 
 @pytest.mark.parametrize(
     ("shape", "block", "phase"),
-    [((37, 53, 3), 4, (0, 0)), ((37, 53, 3), 4, (1, 3)), ((40, 41, 3), 3, (2, 0)),
-     ((33, 29), 5, (4, 2)), ((64, 64, 3), 16, (7, 9)), ((20, 22, 1), 2, (1, 1))],
-)  # fmt: skip
+    [
+        ((37, 53, 3), 4, (0, 0)),
+        ((37, 53, 3), 4, (1, 3)),
+        ((40, 41, 3), 3, (2, 0)),
+        ((33, 29), 5, (4, 2)),
+        ((64, 64, 3), 16, (7, 9)),
+        ((20, 22, 1), 2, (1, 1)),
+    ],
+)
 def test_cell_deviation_matches_a_cell_by_cell_reference(shape, block, phase):
     rng = np.random.default_rng(block)
     area = rng.integers(0, 256, shape, dtype=np.uint8)
     got = cell_deviation(area, block, phase)
-    assert np.array_equal(got, _reference_deviation(area.reshape(shape[0], shape[1], -1),
-                                                    block, phase))  # fmt: skip
+    assert np.array_equal(
+        got, _reference_deviation(area.reshape(shape[0], shape[1], -1), block, phase)
+    )
     # the caller's cell means give the same result
     assert np.array_equal(cell_deviation(area, block, phase, cell_means(area, block, phase)), got)
 
@@ -62,9 +70,13 @@ def test_small_flat_groups_are_not_mosaic():
 
 @pytest.mark.parametrize(
     ("deviation", "expected"),
-    [(np.zeros(10), MIN_TOL), (np.full(10, 100.0), MOSAIC_TOL), (np.full(8, 0.6), 2.0),
-     (np.zeros(0), MIN_TOL)],
-)  # fmt: skip
+    [
+        (np.zeros(10), MIN_TOL),
+        (np.full(10, 100.0), MOSAIC_TOL),
+        (np.full(8, 0.6), 2.0),
+        (np.zeros(0), MIN_TOL),
+    ],
+)
 def test_adaptive_tol_follows_the_flattest_quarter_within_bounds(deviation, expected):
     assert adaptive_tol(deviation) == pytest.approx(expected)
 
@@ -76,7 +88,7 @@ def test_core_follows_the_mosaic_out_but_leaves_other_flat_patches():
     image[0:12, 72:96] = 90  # a flat patch of 3 x 6 cells, apart from the mosaic
     everything = mosaic_cells(image, 4, (0, 0))
     assert everything[0:3, 18:24].all()  # without a core: any large flat group counts
-    cells = mosaic_cells(image, 4, (0, 0), core=(4, 12, 8, 12))  # the mosaic's middle only
+    cells = mosaic_cells(image, 4, (0, 0), core=Box(8, 4, 4, 8))  # the mosaic's middle only
     expected = np.zeros((16, 24), bool)
     expected[4:12, 4:16] = True
     assert np.array_equal(cells, expected)

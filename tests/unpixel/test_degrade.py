@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import unpixel as up
-from unpixel.degrade import block_edges, lr_size
+from unpixel.geometry import block_edges, lr_size
 
 
 def _cells(h, w, block, phase):
@@ -103,10 +103,14 @@ def test_pixelate_rejects_non_arrays():
 
 @settings(max_examples=60, deadline=None)
 @given(
-    h=st.integers(2, 60), w=st.integers(2, 60), block=st.integers(2, 16),
-    py=st.integers(0, 15), px=st.integers(0, 15), mode=st.sampled_from(["mean", "sample"]),
+    h=st.integers(2, 60),
+    w=st.integers(2, 60),
+    block=st.integers(2, 16),
+    py=st.integers(0, 15),
+    px=st.integers(0, 15),
+    mode=st.sampled_from(["mean", "sample"]),
     seed=st.integers(0, 2**16),
-)  # fmt: skip
+)
 def test_cells_are_flat_for_any_size_and_phase(h, w, block, py, px, mode, seed):
     block = min(block, h, w)
     if block < 2:
@@ -130,73 +134,3 @@ def test_jpeg_and_blur_upscale_degrade_but_keep_shape(astronaut):
         up.jpeg(astronaut, 0)
     with pytest.raises(ValueError, match="factor"):
         up.blur_upscale(astronaut, 1)
-
-
-@pytest.mark.parametrize(
-    ("cell", "expected"),
-    [
-        ([[0, 1], [0, 1]], 1),  # 0.5 rounds up
-        ([[2, 3], [2, 2]], 2),  # 2.25 rounds down
-        ([[254, 255], [255, 255]], 255),  # 254.75
-        ([[0, 0, 1], [0, 0, 0], [0, 0, 0]], 0),  # 1/9
-    ],
-)
-def test_cell_means_round_half_up_exactly(cell, expected):
-    from unpixel.degrade import cell_means
-
-    area = np.array(cell, np.uint8)[:, :, None]
-    assert cell_means(area, len(cell), (0, 0))[0, 0, 0] == expected
-
-
-def test_cell_means_exact_on_large_cells():
-    from unpixel.degrade import cell_means
-
-    rng = np.random.default_rng(0)
-    area = rng.integers(0, 256, (300, 300, 3), dtype=np.uint8)
-    area[:150, :150] = 255
-    area[0, 0] = 0  # mean 254.99: rounds to 255 (the sum is far above what uint8 holds)
-    means = cell_means(area, 150, (0, 0))
-    exact = np.floor(area.reshape(2, 150, 2, 150, 3).mean(axis=(1, 3), dtype=np.float64) + 0.5)
-    assert np.array_equal(means, exact.astype(np.uint8))
-
-
-@pytest.mark.parametrize("strip_values", [1, 50, 700, 1 << 18])
-@pytest.mark.parametrize(
-    ("shape", "block", "phase"),
-    [((37, 53, 3), 4, (1, 3)), ((40, 41), 3, (2, 0)), ((64, 70, 3), 16, (7, 9)),
-     ((9, 500, 3), 2, (1, 1))],
-)  # fmt: skip
-def test_cell_sums_in_strips_equal_one_integral_image(
-    monkeypatch, strip_values, shape, block, phase
-):
-    import cv2
-
-    from unpixel import degrade
-
-    rng = np.random.default_rng(block)
-    area = rng.integers(0, 256, shape, dtype=np.uint8)
-    ey, ex = block_edges(shape[0], block, phase[0]), block_edges(shape[1], block, phase[1])
-    whole = cv2.integral(area, sdepth=cv2.CV_32S).take(ey, axis=0).take(ex, axis=1)
-    expected = np.diff(np.diff(whole.reshape(len(ey), len(ex), -1), axis=0), axis=1)
-    monkeypatch.setattr(degrade, "STRIP_VALUES", strip_values)  # 1: a strip per cell row
-    assert np.array_equal(degrade.cell_sums(area, ey, ex), expected)
-
-
-@pytest.mark.parametrize("block", [2, 3, 4, 6, 10, 12, 14, 31, 32, 33])
-def test_cell_means_round_half_up_like_integers_for_every_cell_size(block):
-    from unpixel.degrade import cell_means, cell_sums
-
-    rng = np.random.default_rng(block)
-    h, w = 3 * block + 1, 4 * block + 3
-    area = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
-    # a 6/7 checkerboard: cells of even size have mean 6.5 exactly (half up: 7, half even: 6)
-    board = 6 + np.indices((2 * block, 2 * block)).sum(axis=0) % 2
-    area[: 2 * block, : 2 * block] = board[:, :, None].astype(np.uint8)
-    for phase in [(0, 0), (1, block - 1)]:
-        ey, ex = block_edges(h, block, phase[0]), block_edges(w, block, phase[1])
-        sums = cell_sums(area, ey, ex).astype(np.int64)
-        counts = (np.diff(ey)[:, None] * np.diff(ex)[None, :])[:, :, None]
-        expected = (2 * sums + counts) // (2 * counts)  # floor(sum / count + 1/2), in integers
-        assert np.array_equal(cell_means(area, block, phase), expected.astype(np.uint8))
-    if block % 2 == 0:
-        assert cell_means(area, block, (0, 0))[0, 0, 0] == 7

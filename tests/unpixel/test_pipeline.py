@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -184,7 +185,9 @@ def test_live_stream_error_reaches_the_caller(astronaut):
     with Pipeline.create(opts) as p:
         assert p.process_async(astronaut, 0)
         assert done.wait(30)
-        p._worker.join()
+        deadline = time.monotonic() + 30
+        while p.error is None and time.monotonic() < deadline:
+            time.sleep(0.01)
         assert isinstance(p.error, OSError)
         with pytest.raises(RuntimeError, match="previous frame failed: sink gone"):
             p.process_async(astronaut, 1)
@@ -222,5 +225,5 @@ def test_cells_sought_on_the_worker_thread_give_the_sequential_result(pipe, astr
     res = pipe.process(mosaic)
     det = pipe.detect(mosaic)  # cells sought on this thread, nothing upscaled
     assert res.detection.pixelated and np.array_equal(res.detection.mask, det.mask)
-    assert np.array_equal(res.image, pipe._restore(mosaic, det))  # upscaled here, in order
+    assert np.array_equal(res.image, pipe.restore(mosaic, det))  # upscaled here, in order
     assert res.timings["cells"] > 0 and res.timings["restore"] > 0

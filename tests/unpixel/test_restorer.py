@@ -7,7 +7,7 @@ import pytest
 
 import unpixel as up
 from unpixel import restorer as restorer_module
-from unpixel.degrade import cell_means
+from unpixel.geometry import cell_means
 from unpixel.pipeline import Pipeline
 from unpixel.restorer import Restorer, halo_for, plan
 

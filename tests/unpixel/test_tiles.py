@@ -22,17 +22,14 @@ def test_cut_tiles_pads_small_frames_and_keeps_order():
 
 def test_flagged_regions_groups_neighbours():
     # 3 rows x 4 cols of 64 px tiles on a 192 x 256 frame
-    flags = np.array([[1, 1, 0, 0],
-                      [0, 1, 0, 0],
-                      [0, 0, 0, 1]], bool).ravel()  # fmt: skip
+    flags = np.array([[1, 1, 0, 0], [0, 1, 0, 0], [0, 0, 0, 1]], bool).ravel()
     regions = sorted(flagged_regions(flags, 192, 256, 64))
     assert regions == [(0, 0, 128, 128), (192, 128, 64, 64)]
     assert flagged_regions(np.zeros(12, bool), 192, 256, 64) == []
 
 
 def test_flagged_groups_list_each_group_s_tiles():
-    flags = np.array([[1, 1, 0],
-                      [0, 0, 1]], bool).ravel()  # fmt: skip
+    flags = np.array([[1, 1, 0], [0, 0, 1]], bool).ravel()
     groups = flagged_groups(flags, 100, 150, 64)  # origins y 0, 36; x 0, 64, 86
     assert groups == [((0, 0, 150, 100), [(0, 0, 64, 64), (64, 0, 64, 64), (86, 36, 64, 64)])]
     small = flagged_groups(np.ones(1, bool), 40, 50, 64)  # smaller than a tile: clipped
@@ -40,11 +37,11 @@ def test_flagged_groups_list_each_group_s_tiles():
 
 
 @pytest.mark.parametrize(
-    ("phase", "origin", "expected"), [((1, 3), (0, 0), (1, 3)), ((1, 3), (5, 2), (0, 1)),
-                                       ((0, 0), (64, 130), (0, 2))],
-)  # fmt: skip
+    ("phase", "origin", "expected"),
+    [((1, 3), (0, 0), (1, 3)), ((1, 3), (5, 2), (0, 1)), ((0, 0), (64, 130), (0, 2))],
+)
 def test_local_phase_is_the_grid_seen_from_the_area_origin(phase, origin, expected):
+    from unpixel.geometry import local_phase
     from unpixel.grid import Grid
-    from unpixel.tiles import local_phase
 
     assert local_phase(Grid(block=4, phase=phase, confidence=1.0), *origin) == expected

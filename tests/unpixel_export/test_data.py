@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 import unpixel as up
-from unpixel.degrade import cell_means
+from unpixel.geometry import cell_means
 from unpixel_export.data import (
     NEGATIVE_KINDS,
     PhotoBank,

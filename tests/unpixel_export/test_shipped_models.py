@@ -8,7 +8,7 @@ import cv2
 import pytest
 
 import unpixel as up
-from unpixel.degrade import cell_means
+from unpixel.geometry import cell_means
 from unpixel.manifest import load_manifest
 from unpixel.tiles import cut_tiles
 

@@ -53,13 +53,13 @@ class _ResultSlot:
         self._event.set()
 
     def wait(self, pipeline: Pipeline) -> Result:
-        # The pipeline's worker thread swallows its errors (the callback is then never
-        # called), so watch the thread too instead of waiting out the whole timeout.
+        # A frame that fails never reaches the callback: watch the pipeline's error too
+        # instead of waiting out the whole timeout.
         deadline = time.monotonic() + RESULT_TIMEOUT_S
         while not self._event.wait(0.05):
-            worker = getattr(pipeline, "_worker", None)
-            if (worker is not None and not worker.is_alive()) and not self._event.is_set():
-                raise RuntimeError("the pipeline failed on this frame (its error is above)")
+            error = pipeline.error
+            if error is not None and not self._event.is_set():
+                raise RuntimeError(f"the pipeline failed on this frame: {error}") from error
             if time.monotonic() > deadline:
                 raise TimeoutError(f"no result from the pipeline in {RESULT_TIMEOUT_S:g} s")
         self._event.clear()
@@ -75,8 +75,9 @@ class PipelineProcessor:
     :meth:`close` (or ``with``) releases the models.
     """
 
-    def __init__(self, pipeline: Pipeline, *, lores_gate: bool = False,
-                 slot: _ResultSlot | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, pipeline: Pipeline, *, lores_gate: bool = False, slot: _ResultSlot | None = None
+    ) -> None:
         self.pipeline = pipeline
         self.mode = pipeline.options.running_mode
         if self.mode is RunningMode.LIVE_STREAM and slot is None:
@@ -88,8 +89,13 @@ class PipelineProcessor:
         """Frames the lores gate passed through unprocessed."""
 
     @classmethod
-    def create(cls, options: PipelineOptions | None = None, *, mode: RunningMode | None = None,
-               lores_gate: bool = False) -> PipelineProcessor:  # fmt: skip
+    def create(
+        cls,
+        options: PipelineOptions | None = None,
+        *,
+        mode: RunningMode | None = None,
+        lores_gate: bool = False,
+    ) -> PipelineProcessor:
         """Load a pipeline (default: shipped models) and wrap it.
 
         ``mode`` (default: the options' mode, VIDEO when no options are given) may be
@@ -98,13 +104,16 @@ class PipelineProcessor:
         from unpixel.pipeline import Pipeline
 
         opts = options or PipelineOptions(running_mode=RunningMode.VIDEO)
-        return cls.for_mode(mode or opts.running_mode,
-                            lambda **kw: Pipeline.create(replace(opts, **kw)),
-                            lores_gate=lores_gate)  # fmt: skip
+        return cls.for_mode(
+            mode or opts.running_mode,
+            lambda **kw: Pipeline.create(replace(opts, **kw)),
+            lores_gate=lores_gate,
+        )
 
     @classmethod
-    def for_mode(cls, mode: RunningMode, make: Callable[..., Pipeline], *,
-                 lores_gate: bool = False) -> PipelineProcessor:  # fmt: skip
+    def for_mode(
+        cls, mode: RunningMode, make: Callable[..., Pipeline], *, lores_gate: bool = False
+    ) -> PipelineProcessor:
         """Wrap ``make(running_mode=..., [result_callback=...])``, a pipeline factory."""
         slot = _ResultSlot() if mode is RunningMode.LIVE_STREAM else None
         kw: dict[str, Any] = {"running_mode": mode}
@@ -136,8 +145,9 @@ class PipelineProcessor:
         self.gated += 1
         ms = (time.perf_counter() - t0) * 1e3
         clean = replace(clean_detection(frame.image.shape), score=det.score)
-        return Result(frame.image, clean,
-                      {"classify": ms, "restore": 0.0, "total": ms, "lores_gate": 1.0})  # fmt: skip
+        return Result(
+            frame.image, clean, {"classify": ms, "restore": 0.0, "total": ms, "lores_gate": 1.0}
+        )
 
     def close(self) -> None:
         """Release the pipeline."""

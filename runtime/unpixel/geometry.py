@@ -1,0 +1,151 @@
+"""Geometry every stage shares: boxes, and the cells of a grid along an axis and in an area.
+
+One box type, :class:`Box`, in the ``(x, y, w, h)`` layout its fields name; pixels of a
+frame or, where a docstring says so, cells of a grid. A cell grid along an axis is given by
+its edges (:func:`block_edges`): cells start at ``phase + k * block``, the first and the last
+one may be partial.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple
+
+import cv2
+import numpy as np
+
+if TYPE_CHECKING:
+    from unpixel.grid import Grid
+
+
+class Box(NamedTuple):
+    """A rectangle: left column ``x``, top row ``y``, width ``w``, height ``h``."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+
+    @property
+    def x1(self) -> int:
+        """One past the rightmost column."""
+        return self.x + self.w
+
+    @property
+    def y1(self) -> int:
+        """One past the bottom row."""
+        return self.y + self.h
+
+    @property
+    def slices(self) -> tuple[slice, slice]:
+        """``(rows, columns)`` to index an array with: ``array[box.slices]``."""
+        return slice(self.y, self.y + self.h), slice(self.x, self.x + self.w)
+
+
+def grow(box: Box, margin: int, shape: tuple[int, ...]) -> Box:
+    """``box`` grown by ``margin`` pixels on every side, clipped to a frame of ``shape``."""
+    x, y, w, h = box
+    x0, y0 = max(0, x - margin), max(0, y - margin)
+    x1, y1 = min(shape[1], x + w + margin), min(shape[0], y + h + margin)
+    return Box(x0, y0, x1 - x0, y1 - y0)
+
+
+def cell_area(box: Box, grid: Grid, shape: tuple[int, ...]) -> Box:
+    """``box`` grown to whole cells of ``grid``, clipped to a frame of ``shape``."""
+    x, y, w, h = box
+    b, (py, px) = grid.block, grid.phase
+    y0 = max(0, py + (y - py) // b * b)
+    x0 = max(0, px + (x - px) // b * b)
+    y1 = min(shape[0], py + -(-(y + h - py) // b) * b)
+    x1 = min(shape[1], px + -(-(x + w - px) // b) * b)
+    return Box(x0, y0, x1 - x0, y1 - y0)
+
+
+def local_phase(grid: Grid, y0: int, x0: int) -> tuple[int, int]:
+    """The grid's phase in the coordinates of an area starting at row ``y0``, column ``x0``."""
+    return (grid.phase[0] - y0) % grid.block, (grid.phase[1] - x0) % grid.block
+
+
+def block_edges(length: int, block: int, phase: int) -> np.ndarray:
+    """Start index of every block along an axis of ``length`` pixels, then ``length``.
+
+    Blocks start at ``phase + k * block``; when ``phase > 0`` a partial block ``[0, phase)``
+    comes first, and the last block may be partial too.
+    """
+    starts = np.arange(phase % block, length, block)
+    if starts.size == 0 or starts[0] != 0:
+        starts = np.concatenate(([0], starts))
+    return np.concatenate((starts, [length])).astype(np.intp)
+
+
+def lr_size(length: int, block: int, phase: int) -> int:
+    """Number of cells (full or partial) along an axis: the low-resolution length."""
+    return len(block_edges(length, block, phase)) - 1
+
+
+STRIP_VALUES = 1 << 18
+"""About how many values (pixels x channels) :func:`cell_sums` integrates at a time: a strip's
+integral image (4 bytes a value) stays in a core's L2 cache instead of going out to memory."""
+
+
+def cell_sums(area: np.ndarray, ey: np.ndarray, ex: np.ndarray) -> np.ndarray:
+    """Sum of every cell between row edges ``ey`` and column edges ``ex``: (cells y, x, C).
+
+    Read off integral images (exact, any cell sizes), instead of reducing pixel by pixel:
+    one per strip of whole cell rows of about :data:`STRIP_VALUES` values. int32 (every
+    cell sum of a uint8 strip below 2**31 fits), float64 holding exact integers for strips
+    so large that the integral image itself needs it.
+    """
+    row_values = area.shape[1] * (area.shape[2] if area.ndim == 3 else 1)
+    tallest = int(np.diff(ey).max()) if ey.size > 1 else 1
+    step = max(1, STRIP_VALUES // max(1, row_values * tallest))
+    parts = []
+    for i in range(0, ey.size - 1, step):
+        edges = ey[i : i + step + 1]
+        strip = area[edges[0] : edges[-1]]
+        big = strip.shape[0] * row_values * 255 >= 2**31
+        s = cv2.integral(strip, sdepth=cv2.CV_64F if big else cv2.CV_32S)
+        c = s.take(edges - edges[0], axis=0).take(ex, axis=1)
+        if c.ndim == 2:
+            c = c[:, :, None]
+        parts.append(np.diff(np.diff(c, axis=0), axis=1))
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
+def expand_cells(small: np.ndarray, block: int, ly: np.ndarray, lx: np.ndarray) -> np.ndarray:
+    """One value per cell -> one per pixel, cells of ``ly`` x ``lx`` pixels (see block_edges).
+
+    Equals ``np.repeat`` along both axes; done as an exact nearest-neighbour resize of the
+    whole-cell grid, then cropped by the partial first cell. Bool arrays stay bool.
+    """
+    src = small.view(np.uint8) if small.dtype == bool else small
+    big = cv2.resize(src, (len(lx) * block, len(ly) * block), interpolation=cv2.INTER_NEAREST_EXACT)
+    oy, ox = block - int(ly[0]), block - int(lx[0])
+    big = big[oy : oy + int(ly.sum()), ox : ox + int(lx.sum())]
+    if big.ndim < small.ndim:
+        big = big[:, :, None]
+    return big.view(bool) if small.dtype == bool else big
+
+
+FLOAT32_CELL = 1024
+"""Cells up to this many pixels (32 x 32) get their means rounded in float32 (exact)."""
+
+
+def cell_means(area: np.ndarray, block: int, phase: tuple[int, int]) -> np.ndarray:
+    """Mean of every cell (full or partial) of a (H, W, C) uint8 array, rounded half up.
+
+    This is the low-resolution image a mean mosaic was made from: one pixel per cell,
+    shape ``(lr_size(H), lr_size(W), C)``. On a JPEG-compressed mosaic it also averages
+    the compression noise away.
+    """
+    h, w = area.shape[:2]
+    ey, ex = block_edges(h, block, phase[0]), block_edges(w, block, phase[1])
+    ly, lx = np.diff(ey), np.diff(ex)
+    sums = cell_sums(area, ey, ex)
+    # Round half up: floor(sum / count + 1/2). k + 1/2 itself is exact in floating point; any
+    # other quotient of integers lies >= 1 / (2 count) away from it: beyond float32's error
+    # (~5e-5 at 255) for cells up to FLOAT32_CELL pixels, beyond float64's for any.
+    small_cells = int(ly.max()) * int(lx.max()) <= FLOAT32_CELL
+    wide = np.float32 if small_cells else np.float64
+    counts = (ly[:, None] * lx[None, :])[:, :, None].astype(wide)
+    means = np.floor(sums.astype(wide) / counts + wide(0.5)).astype(np.uint8)
+    return means if area.ndim == 3 else means[:, :, 0]

@@ -1,0 +1,35 @@
+"""The regions stage: flagged tiles -> regions, each with the grid of its mosaic (or None)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from unpixel.grid import region_grid
+from unpixel.results import Region
+from unpixel.tiles import flagged_groups, tiles_in
+
+
+def find_regions(
+    frame: np.ndarray, scores: np.ndarray, threshold: float, tile: int
+) -> list[Region]:
+    """Group the flagged tiles of ``frame`` into regions and seek each region's grid.
+
+    Args:
+        frame: the frame the tiles were cut from (HxWx3 BGR uint8).
+        scores: one score per tile, in :func:`~unpixel.tiles.cut_tiles` order.
+        threshold: a tile is flagged when its score is at least this.
+        tile: the tile size in pixels.
+
+    Returns:
+        One :class:`~unpixel.results.Region` per 8-connected group of flagged tiles: its
+        bounding box, the best score of the tiles inside it and its grid (None when no
+        grid is found there, see :func:`~unpixel.grid.region_grid`).
+
+    """
+    h, w = frame.shape[:2]
+    regions = []
+    for box, parts in flagged_groups(scores >= threshold, h, w, tile):
+        grid = region_grid(frame, box, parts)
+        inside = tiles_in(box, h, w, tile)
+        regions.append(Region(box, float(scores[inside].max()), grid))
+    return regions
