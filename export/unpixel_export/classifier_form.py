@@ -5,9 +5,8 @@ computes its fixed front (:func:`unpixel_export.models.flat_step_features`: a 2x
 convolution with 3 input and 4 output channels, a 1x1 convolution, two rescalings, relus and
 two concatenations) on every pixel of the 64 px tile, and only then rearranges by
 space-to-depth. Those are memory-bound passes over tensors with 2-7 channels, and int8
-convolutions with 3-4 channels fit the int8 GEMM kernels badly: on an x86 machine with
-AVX512-VNNI / AMX, the int8 front of a 1280x720 frame's 240 tiles took ~25 of the
-classifier's ~31 ms (fp32 ~13 of ~20).
+convolutions with 3-4 channels fit the int8 GEMM kernels badly (figures: commit b39d818,
+``scripts/classifier_form_speed.py``).
 
 :func:`s2d_first_form` computes the same function the other way round: space-to-depth on
 the input first (64 x 64 x 3 -> 32 x 32 x 12 for ``s2d`` 2), then one 2x2 convolution with

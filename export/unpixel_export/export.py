@@ -54,7 +54,7 @@ CONVERTERS: dict[str, Converter] = {
 """Restorers reach int8 through :func:`int8_form` with the output quantised as pixels; fp16
 is made from :func:`fp16_form` (float16-exact Rescaling constants). Classifiers with
 space-to-depth export their fixed front computed after it (:func:`s2d_first_form`: the same
-function; int8 2.25x and fp32 1.5x faster on an AVX512 x86 machine), except to fp16: its 1x1
+function, fewer passes over thin tensors; commit b39d818), except to fp16: its 1x1
 indicator weights (-1/6) are not float16 values, and fp16 must match Keras within 1e-4."""
 assert set(CONVERTERS) == set(DEPLOY_FORMATS), "every deployable format needs a converter"
 

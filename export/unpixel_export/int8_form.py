@@ -1,27 +1,23 @@
 """The restorer in the form its int8 exports are made from: the same function, quantised better.
 
-The trained ESPCN lost 0.3-0.6 dB PSNR to full-integer quantisation. Where it went, and the
-fix (each step keeps the float function, up to the weight rounding of step 3):
+The form computes the trained model's function (up to the weight rounding of 3) and differs
+from the trained graph in four ways, each for one loss of full-integer quantisation (what
+each gained: commit 45d3948, ``reports/parity_validation.md``):
 
-1. Output double rounding: the output was calibrated to about [-0.12, 1.26], so the uint8
-   output stepped by ~1.4 levels and the caller rounded again. The converters now pin the
-   output range to [0, 1] (``unit_output``): one code per level; what it clips the caller
-   clips anyway.
-2. The mosaic add: the correction was quantised on its own (and TFLite's calibrator gave it
-   the add's range, because the add runs in place over it: tensorflow/tensorflow#127842),
-   then added. The input is now fed to the last convolution beside the features, with
-   identity taps (weight 1, exact on the int8 grid) at the centre: no add, no repeat of the
-   input, one quantisation fewer.
-3. Weight rounding: nearest rounding of the 5x5 first layer leaked each filter's DC gain
-   (its high-pass channels answered to brightness): ~0.3 dB alone. Weights are put on the
-   int8 per-channel grid (absmax / 127, as both converters do) by error-compensating
-   rounding (GPTQ: one weight at a time, the rest updated through the inverse Hessian of the
-   layer's inputs on the calibration samples) and the bias takes the mean shift.
-4. Channel ranges: the trunk's 16 channels may be rescaled per channel (ReLU, the residual
-   adds and the gate multiply all commute with positive scales); each channel is scaled up
-   as far as it can go without widening any trunk tensor's range, so small channels get
-   more int8 codes; then the trunk is scaled as a whole so the gated features fit [0, 1],
-   the input's range, and share its scale in the concatenation.
+1. The output range is pinned to [0, 1] (``unit_output``): one uint8 code per pixel level,
+   no second rounding by the caller.
+2. The mosaic is fed to the last convolution beside the features through identity taps
+   (weight 1, exact on the int8 grid) instead of being added after it: one quantisation
+   fewer (TFLite's calibrator gives an in-place add's input the add's range:
+   tensorflow/tensorflow#127842).
+3. Weights are put on the int8 per-channel grid (absmax / 127, as both converters do) by
+   error-compensating rounding (GPTQ: one weight at a time, the rest updated through the
+   inverse Hessian of the layer's inputs on the calibration samples); the bias takes the
+   mean shift.
+4. The trunk's channels are rescaled per channel (ReLU, the residual adds and the gate
+   commute with positive scales) as far as each can go without widening any trunk tensor's
+   range, then as a whole so the gated features fit [0, 1] and share the input's scale in
+   the concatenation.
 """
 
 from __future__ import annotations

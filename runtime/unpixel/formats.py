@@ -41,7 +41,7 @@ FORMATS: dict[str, Format] = {
         Format("onnx-int8", ".onnx", "onnx", "int8", "ONNX Runtime, static QDQ", None),
     )
 }
-"""Every format, by name (DESIGN §4)."""
+"""Every format, by name."""
 
 DEPLOY_FORMATS = tuple(name for name, f in FORMATS.items() if f.backend != "keras")
 """The formats the runtime runs (everything but Keras)."""

@@ -68,7 +68,7 @@ def to_luma(image: np.ndarray) -> np.ndarray:
     ``0.114 * b + 0.587 * g + 0.299 * r`` in float32, summed in that order; the products
     are looked up (one 3-channel cv2.LUT) and summed by cv2.transform with unit weights,
     which gives the very same floats as multiplying and adding (a test checks all 16.7 M
-    colours): 1.5 ms at 1280x720 on 2 cores, against 2.3 for three 1-channel lookups and adds.
+    colours); why this way: commit bfe0d47.
     """
     if image.ndim == 2:
         return image.astype(np.float32)
