@@ -23,7 +23,16 @@ class Classifier:
         self.tile = int(shape[1])
 
     def scores(self, frame_rgb: np.ndarray, index: np.ndarray | None = None) -> np.ndarray:
-        """P(pixelated) of each tile of an RGB uint8 frame (or of the tiles ``index`` picks)."""
+        """P(pixelated) of tiles of a frame.
+
+        Args:
+            frame_rgb: HxWx3 RGB uint8 (smaller than a tile: edge-padded).
+            index: positions (cut_tiles order) of the tiles to score; None: every tile.
+
+        Returns:
+            float32 scores in [0, 1], one per tile scored.
+
+        """
         return self.engine.run(cut_tiles(frame_rgb, self.tile, index))[:, 0]
 
     def close(self) -> None:

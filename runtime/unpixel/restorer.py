@@ -60,7 +60,19 @@ class Restorer:
         """LR pixels of halo each side; None: :func:`halo_for` the stages applied."""
 
     def upscale(self, lr: np.ndarray, block: int) -> np.ndarray:
-        """BGR uint8 (h, w, 3) -> BGR uint8 (h * block, w * block, 3)."""
+        """Upscale a low-resolution image by ``block``.
+
+        Args:
+            lr: BGR uint8 (h, w, 3), one pixel per mosaic cell.
+            block: the mosaic's cell size (any size from 2 up; see :func:`plan`).
+
+        Returns:
+            BGR uint8 (h * block, w * block, 3).
+
+        Raises:
+            ValueError: no model scale fits ``block`` (it is below the smallest scale).
+
+        """
         steps = plan(block, tuple(self.engines))
         if not steps:
             raise ValueError(f"no restorer for block {block}")
