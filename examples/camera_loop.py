@@ -20,5 +20,7 @@ with live.PipelineProcessor.create() as processor:  # shipped int8 models, VIDEO
     stats = live.LiveLoop(source, processor, sinks, options).run()
 source.close()
 s = stats.to_dict()
-print(f"{s['frames']} frames, {s['fps']} FPS, dropped {s['dropped']}, "
-      f"latency p95 {s['latency_ms']['p95']} ms -> camera_loop.mp4")  # fmt: skip
+print(
+    f"{s['frames']} frames, {s['fps']} FPS, dropped {s['dropped']}, "
+    f"latency p95 {s['latency_ms']['p95']} ms -> camera_loop.mp4"
+)

@@ -18,9 +18,18 @@ PACKAGES = {
     "unpixel_export": ROOT / "export" / "unpixel_export",
 }
 STAGES = (
-    "tiles", "classifier", "regions", "grid", "cells", "geometry", "restorer", "blend",
-    "stages", "stream", "dispatch",
-)  # fmt: skip
+    "tiles",
+    "classifier",
+    "regions",
+    "grid",
+    "cells",
+    "geometry",
+    "restorer",
+    "blend",
+    "stages",
+    "stream",
+    "dispatch",
+)
 """The runtime's stage modules (and the per-frame and per-stream helpers beside them)."""
 
 

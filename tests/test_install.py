@@ -62,8 +62,21 @@ def _build_wheel(tmp: Path) -> Path:
             shutil.copytree(ROOT / name, src / name, symlinks=True, ignore=ignore)
         else:
             shutil.copy2(ROOT / name, src / name)
-    _run([sys.executable, "-m", "pip", "wheel", str(src), "--no-deps", "--no-build-isolation",
-          "--disable-pip-version-check", "-q", "-w", str(tmp / "dist")])  # fmt: skip
+    _run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            str(src),
+            "--no-deps",
+            "--no-build-isolation",
+            "--disable-pip-version-check",
+            "-q",
+            "-w",
+            str(tmp / "dist"),
+        ]
+    )
     (wheel,) = (tmp / "dist").glob("unpixel-*.whl")
     return wheel
 
@@ -96,8 +109,10 @@ def test_wheel_installs_and_restores_in_a_fresh_venv(tmp_path: Path) -> None:
     if wheelhouse:
         pip += ["--no-index", "--find-links", wheelhouse]
     _run([*pip, str(wheel)])
-    installed = {line.split("==")[0].lower() for line in _run(
-        [str(python), "-m", "pip", "freeze", "--all"]).stdout.split()}  # fmt: skip
+    installed = {
+        line.split("==")[0].lower()
+        for line in _run([str(python), "-m", "pip", "freeze", "--all"]).stdout.split()
+    }
     assert installed >= RUNTIME_DEPS
     assert not {"tensorflow", "tensorflow-cpu", "onnxruntime", "keras"} & installed
     assert _run([str(python), "-c", NO_TENSORFLOW]).stdout.strip() == "ok"
@@ -119,6 +134,8 @@ def test_wheel_installs_and_restores_in_a_fresh_venv(tmp_path: Path) -> None:
     site = next((venv / "lib").glob("python*/site-packages"))
     package = site / "unpixel"
     mib = 2**20
-    print(f"\ninstall check: {time.perf_counter() - start:.1f} s; site-packages "
-          f"{_tree_size(site) / mib:.0f} MiB, unpixel itself {_tree_size(package) / mib:.1f} MiB, "
-          f"wheel {wheel.stat().st_size / mib:.1f} MiB")  # fmt: skip
+    print(
+        f"\ninstall check: {time.perf_counter() - start:.1f} s; site-packages "
+        f"{_tree_size(site) / mib:.0f} MiB, unpixel itself {_tree_size(package) / mib:.1f} MiB, "
+        f"wheel {wheel.stat().st_size / mib:.1f} MiB"
+    )

@@ -77,9 +77,14 @@ def front_weights(model: Any, s: int) -> dict[str, np.ndarray]:
     order = [p * per_pixel + c for p in range(cells) for c in range(3)]
     order += [p * per_pixel + 3 + f for p in range(cells) for f in range(flat)]
     rgb = layers["to_pm1"]
-    return {"steps": steps.astype(np.float32), "flats": flats.astype(np.float32),
-            "flats_bias": bias.astype(np.float32), "rgb_scale": np.float32(rgb.scale),
-            "rgb_offset": np.float32(rgb.offset), "order": np.asarray(order)}  # fmt: skip
+    return {
+        "steps": steps.astype(np.float32),
+        "flats": flats.astype(np.float32),
+        "flats_bias": bias.astype(np.float32),
+        "rgb_scale": np.float32(rgb.scale),
+        "rgb_offset": np.float32(rgb.offset),
+        "order": np.asarray(order),
+    }
 
 
 def s2d_first_form(model: Any) -> Any:
@@ -105,12 +110,20 @@ def s2d_first_form(model: Any) -> Any:
 
     inputs = keras.Input(model.input_shape[1:], name="tile")
     cells = keras.ops.space_to_depth(inputs, s)
-    steps = keras.layers.Conv2D(w["steps"].shape[-1], 2, padding="same", use_bias=False,
-                                activation="relu6", name="cell_steps")(cells)  # fmt: skip
-    flats = keras.layers.Conv2D(w["flats"].shape[-1], 1, activation="relu",
-                                name="cell_flats")(steps)  # fmt: skip
-    rgb = keras.layers.Rescaling(float(w["rgb_scale"]), offset=float(w["rgb_offset"]),
-                                 name="cell_rgb")(cells)  # fmt: skip
+    steps = keras.layers.Conv2D(
+        w["steps"].shape[-1],
+        2,
+        padding="same",
+        use_bias=False,
+        activation="relu6",
+        name="cell_steps",
+    )(cells)
+    flats = keras.layers.Conv2D(w["flats"].shape[-1], 1, activation="relu", name="cell_flats")(
+        steps
+    )
+    rgb = keras.layers.Rescaling(
+        float(w["rgb_scale"]), offset=float(w["rgb_offset"]), name="cell_rgb"
+    )(cells)
     x = keras.layers.Concatenate(name="cell_features")([rgb, flats])
     head = model.layers[-1]
     form = keras.Model(inputs, head(clone(x)), name=f"{model.name}_s2d_first")

@@ -155,9 +155,15 @@ def random_classifier_sample(
     quality = int(rng.integers(50, 96)) if rng.random() < 0.4 else None
     source = "photo" if rng.random() < 0.9 else str(rng.choice(("text", "ui")))
     tile_img = positive_tile(
-        rng, bank, tile, block, mode="mean" if rng.random() < 0.7 else "sample",
-        quality=quality, partial=rng.random() < 0.25, source=source,
-    )  # fmt: skip
+        rng,
+        bank,
+        tile,
+        block,
+        mode="mean" if rng.random() < 0.7 else "sample",
+        quality=quality,
+        partial=rng.random() < 0.25,
+        source=source,
+    )
     return tile_img, 1.0
 
 

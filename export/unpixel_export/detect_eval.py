@@ -62,46 +62,60 @@ class DetectReport:
 
     def to_markdown(self) -> str:
         """Tables: recall per block size, FPR per clean kind, image level."""
-        lines = [f"Threshold {self.threshold:.3f}.", "",
-                 "| block | recall (mosaic) | recall (mosaic + JPEG q50-95) |",
-                 "|---:|---:|---:|"]  # fmt: skip
+        lines = [
+            f"Threshold {self.threshold:.3f}.",
+            "",
+            "| block | recall (mosaic) | recall (mosaic + JPEG q50-95) |",
+            "|---:|---:|---:|",
+        ]
         for b in sorted(self.per_block):
-            lines.append(f"| {b} | {self.per_block[b].recall:.1%} "
-                         f"({self.per_block[b].tp + self.per_block[b].fn}) "
-                         f"| {self.per_block_jpeg[b].recall:.1%} |")  # fmt: skip
+            lines.append(
+                f"| {b} | {self.per_block[b].recall:.1%} "
+                f"({self.per_block[b].tp + self.per_block[b].fn}) "
+                f"| {self.per_block_jpeg[b].recall:.1%} |"
+            )
         lines += ["", "| clean tiles | cases | FPR |", "|---|---:|---:|"]
         for k, s in self.per_kind.items():
             lines.append(f"| {k} | {s.fp + s.tn} | {s.fpr:.2%} |")
         c = self.clean_tiles()
         t = self.tiles()
         lines.append(f"| **all clean tiles** | {c.fp + c.tn} | **{c.fpr:.2%}** |")
-        lines += ["", f"Tile level overall: precision {t.precision:.4f}, recall {t.recall:.4f}, "
-                      f"F1 {t.f1:.4f}, FPR {t.fpr:.4f}.", "",
-                  "| image case | images | pixelated (grid-confirmed) | pixelated (any tile) |",
-                  "|---|---:|---:|---:|"]  # fmt: skip
+        lines += [
+            "",
+            f"Tile level overall: precision {t.precision:.4f}, recall {t.recall:.4f}, "
+            f"F1 {t.f1:.4f}, FPR {t.fpr:.4f}.",
+            "",
+            "| image case | images | pixelated (grid-confirmed) | pixelated (any tile) |",
+            "|---|---:|---:|---:|",
+        ]
         for k, s in self.image.items():
             n = s.tp + s.fn + s.fp + s.tn
             a = self.image_any[k]
-            lines.append(f"| {k} | {n} | {(s.tp + s.fp) / max(n, 1):.1%} "
-                         f"| {(a.tp + a.fp) / max(n, 1):.1%} |")  # fmt: skip
+            lines.append(
+                f"| {k} | {n} | {(s.tp + s.fp) / max(n, 1):.1%} | {(a.tp + a.fp) / max(n, 1):.1%} |"
+            )
         for rule in ("confirmed", "any"):
             i = self.images(rule)
             name = "grid-confirmed" if rule == "confirmed" else "any-tile"
-            lines.append(f"\nImage level, {name} rule: recall {i.recall:.4f}, "
-                         f"FPR {i.fpr:.4f}, F1 {i.f1:.4f}.")  # fmt: skip
+            lines.append(
+                f"\nImage level, {name} rule: recall {i.recall:.4f}, "
+                f"FPR {i.fpr:.4f}, F1 {i.f1:.4f}."
+            )
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, object]:
         """Everything, for JSON."""
         return {
             "threshold": self.threshold,
-            "tile": self.tiles().to_dict(), "clean_tiles": self.clean_tiles().to_dict(),
-            "image": self.images().to_dict(), "image_any_tile": self.images("any").to_dict(),
+            "tile": self.tiles().to_dict(),
+            "clean_tiles": self.clean_tiles().to_dict(),
+            "image": self.images().to_dict(),
+            "image_any_tile": self.images("any").to_dict(),
             "per_block": {b: s.to_dict() for b, s in self.per_block.items()},
             "per_block_jpeg": {b: s.to_dict() for b, s in self.per_block_jpeg.items()},
             "per_kind": {k: s.to_dict() for k, s in self.per_kind.items()},
             "per_image_case": {k: s.to_dict() for k, s in self.image.items()},
-        }  # fmt: skip
+        }
 
 
 def _stats(scores: np.ndarray, truth: bool, threshold: float) -> DetectionStats:
@@ -117,11 +131,19 @@ def tile_cases(
     cases: dict[tuple[str, int | str], np.ndarray] = {}
     for b in range(2, 17):
         for group, q in (("mosaic", None), ("mosaic_jpeg", True)):
-            cases[(group, b)] = np.stack([
-                positive_tile(rng, bank, tile, b, mode="mean" if i % 2 == 0 else "sample",
-                              quality=int(rng.integers(50, 96)) if q else None)
-                for i in range(n)
-            ])  # fmt: skip
+            cases[(group, b)] = np.stack(
+                [
+                    positive_tile(
+                        rng,
+                        bank,
+                        tile,
+                        b,
+                        mode="mean" if i % 2 == 0 else "sample",
+                        quality=int(rng.integers(50, 96)) if q else None,
+                    )
+                    for i in range(n)
+                ]
+            )
     for kind in NEGATIVE_KINDS:
         cases[("clean", kind)] = np.stack([negative_tile(rng, bank, tile, kind) for _ in range(n)])
     return cases, rng
@@ -133,9 +155,13 @@ def image_cases(
     """The image protocol's cases: name -> [(image, truly pixelated)]."""
     rng = np.random.default_rng(seed)
     cases: dict[str, list[tuple[np.ndarray, bool]]] = {
-        "clean": [], "clean JPEG q50": [], "clean JPEG q75": [], "clean JPEG q95": [],
-        "whole frame mosaic": [], "region mosaic": [],
-    }  # fmt: skip
+        "clean": [],
+        "clean JPEG q50": [],
+        "clean JPEG q75": [],
+        "clean JPEG q95": [],
+        "whole frame mosaic": [],
+        "region mosaic": [],
+    }
     for photo in photos:
         cases["clean"].append((photo, False))
         for q in (50, 75, 95):
@@ -151,9 +177,14 @@ def image_cases(
 
 
 def evaluate_detection(
-    predict: Predict, photos: Sequence[np.ndarray], bank: PhotoBank, tile: int,
-    threshold: float = 0.5, n: int = 200, seed: int = 0,
-) -> DetectReport:  # fmt: skip
+    predict: Predict,
+    photos: Sequence[np.ndarray],
+    bank: PhotoBank,
+    tile: int,
+    threshold: float = 0.5,
+    n: int = 200,
+    seed: int = 0,
+) -> DetectReport:
     """Run both protocols with ``predict`` on tiles of size ``tile``."""
     report = DetectReport(threshold=threshold)
     cases, _ = tile_cases(bank, tile, n, seed)
@@ -171,8 +202,9 @@ def evaluate_detection(
             groups = flagged_groups(flags, *image.shape[:2], tile)
             truth.append(pixelated)
             any_tile.append(bool(flags.any()))
-            confirmed.append(any(region_grid(image, box, parts) is not None
-                                 for box, parts in groups))  # fmt: skip
+            confirmed.append(
+                any(region_grid(image, box, parts) is not None for box, parts in groups)
+            )
         report.image[name] = DetectionStats.from_labels(truth, confirmed)
         report.image_any[name] = DetectionStats.from_labels(truth, any_tile)
     return report
@@ -192,7 +224,8 @@ def calibrate_threshold(
     k = int(np.floor(target_fpr * n))
     threshold = 0.5
     for kind in NEGATIVE_KINDS:
-        scores = np.sort(predict(np.stack([negative_tile(rng, bank, tile, kind)
-                                           for _ in range(n)])))  # fmt: skip
+        scores = np.sort(
+            predict(np.stack([negative_tile(rng, bank, tile, kind) for _ in range(n)]))
+        )
         threshold = max(threshold, float(scores[-k - 1]) if k < n else 0.0)
     return float(np.nextafter(np.float32(threshold), np.float32(1.0)))

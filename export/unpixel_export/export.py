@@ -108,15 +108,25 @@ def check_writable(folder: Path) -> None:
         raise SinkError(f"output folder {folder} is not writable")
 
 
-def export_model(source: Source, fmt: Format, out_dir: Path, representative: Representative,
-                 model: Any | None = None) -> ModelEntry:  # fmt: skip
+def export_model(
+    source: Source,
+    fmt: Format,
+    out_dir: Path,
+    representative: Representative,
+    model: Any | None = None,
+) -> ModelEntry:
     """Convert one model to one format, write it atomically, load it back, describe it."""
     if fmt.name not in CONVERTERS:
         raise ValueError(f"format {fmt.name!r} is not an export target")
     model = model if model is not None else load_keras(source.path)
-    metadata = {"task": source.task, "scale": source.scale, "format": fmt.name,
-                "normalisation": NORMALISATION, "source_sha256": sha256_file(source.path),
-                **source.extra}  # fmt: skip
+    metadata = {
+        "task": source.task,
+        "scale": source.scale,
+        "format": fmt.name,
+        "normalisation": NORMALISATION,
+        "source_sha256": sha256_file(source.path),
+        **source.extra,
+    }
     data = CONVERTERS[fmt.name](model, representative, metadata)
     path = out_dir / fmt.file_name(source.name)
     write_atomic(path, data)
@@ -127,13 +137,24 @@ def export_model(source: Source, fmt: Format, out_dir: Path, representative: Rep
         path.unlink(missing_ok=True)
         raise
     return ModelEntry(
-        name=source.name, task=source.task, format=fmt.name, precision=fmt.precision,
-        file=path.name, sha256=sha256_file(path), bytes=len(data), scale=source.scale,
-        inputs=inputs, outputs=outputs,
-        extra={"normalisation": NORMALISATION, "source": source.path.name,
-               "source_sha256": metadata["source_sha256"], "runs_on": fmt.runs_on,
-               **source.extra},
-    )  # fmt: skip
+        name=source.name,
+        task=source.task,
+        format=fmt.name,
+        precision=fmt.precision,
+        file=path.name,
+        sha256=sha256_file(path),
+        bytes=len(data),
+        scale=source.scale,
+        inputs=inputs,
+        outputs=outputs,
+        extra={
+            "normalisation": NORMALISATION,
+            "source": source.path.name,
+            "source_sha256": metadata["source_sha256"],
+            "runs_on": fmt.runs_on,
+            **source.extra,
+        },
+    )
 
 
 def export_all(
@@ -151,13 +172,18 @@ def export_all(
         if any(f.precision == "int8" for f in formats):
             samples = list(representatives(source)())
             if not samples:
-                raise ValueError(f"the representative set for {source.name} is empty: "
-                                 "int8 export needs calibration samples")  # fmt: skip
+                raise ValueError(
+                    f"the representative set for {source.name} is empty: "
+                    "int8 export needs calibration samples"
+                )
         rep = as_generator(samples)
         for fmt in formats:
             entries.append(export_model(source, fmt, out_dir, rep, model))
-            print(f"{source.name}: {fmt.name:12s} -> {out_dir / entries[-1].file} "
-                  f"({entries[-1].bytes / 1024:.0f} KiB)", flush=True)  # fmt: skip
+            print(
+                f"{source.name}: {fmt.name:12s} -> {out_dir / entries[-1].file} "
+                f"({entries[-1].bytes / 1024:.0f} KiB)",
+                flush=True,
+            )
     return entries
 
 
@@ -171,7 +197,9 @@ def parse_formats(names: Sequence[str] | None) -> list[Format]:
     for name in names:
         fmt = get_format(name)
         if fmt.name not in CONVERTERS:
-            raise ValueError(f"{name!r} is the source format, not an export target "
-                             f"(choose from {', '.join(DEPLOY_FORMATS)})")  # fmt: skip
+            raise ValueError(
+                f"{name!r} is the source format, not an export target "
+                f"(choose from {', '.join(DEPLOY_FORMATS)})"
+            )
         out.append(fmt)
     return out

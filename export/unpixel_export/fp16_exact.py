@@ -159,9 +159,12 @@ def make_fp16_exact(model: Any) -> Fp16ExactSummary:
         conv = _producer(bn)
         foldable = (keras.layers.Conv2D, keras.layers.DepthwiseConv2D)
         axis = bn.axis if isinstance(bn.axis, int) else bn.axis[0]
-        if (not isinstance(conv, foldable) or axis not in (-1, len(bn.input.shape) - 1)
-                or conv.activation not in (None, keras.activations.linear)
-                or len(_consumers(model, conv)) != 1):  # fmt: skip
+        if (
+            not isinstance(conv, foldable)
+            or axis not in (-1, len(bn.input.shape) - 1)
+            or conv.activation not in (None, keras.activations.linear)
+            or len(_consumers(model, conv)) != 1
+        ):
             raise ValueError(f"{bn.name}: not a BatchNormalization after a foldable convolution")
         kernel, bias = _fold(conv, bn)
         assign(conv.kernel, to_fp16(kernel), kernel)

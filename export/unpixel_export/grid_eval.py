@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from unpixel.image import to_luma
 from unpixel.degrade import blur_upscale, jpeg, pixelate
 from unpixel.grid import estimate_grid
+from unpixel.image import to_luma
 from unpixel_export.synthetic import render_text, render_ui
 
 BLOCKS = tuple(range(2, 17))
@@ -94,18 +94,24 @@ class GridReport:
 
     def to_markdown(self) -> str:
         """The per-block-size table and the clean table, as Markdown."""
-        lines = ["| block | cases | exact (mean mosaic) | exact after JPEG q75 |",
-                 "|---:|---:|---:|---:|"]  # fmt: skip
+        lines = [
+            "| block | cases | exact (mean mosaic) | exact after JPEG q75 |",
+            "|---:|---:|---:|---:|",
+        ]
         for b in sorted(self.trials):
-            lines.append(f"| {b} | {self.trials[b]} | {self.rate(False, b):.1%} "
-                         f"| {self.rate(True, b):.1%} |")  # fmt: skip
-        lines.append(f"| **all** | {sum(self.trials.values())} | **{self.rate(False):.1%}** "
-                     f"| **{self.rate(True):.1%}** |")  # fmt: skip
+            lines.append(
+                f"| {b} | {self.trials[b]} | {self.rate(False, b):.1%} | {self.rate(True, b):.1%} |"
+            )
+        lines.append(
+            f"| **all** | {sum(self.trials.values())} | **{self.rate(False):.1%}** "
+            f"| **{self.rate(True):.1%}** |"
+        )
         lines += ["", "| clean variant | cases | None (no grid) |", "|---|---:|---:|"]
         for v in self.clean_trials:
             lines.append(f"| {v} | {self.clean_trials[v]} | {self.clean_rate(v):.1%} |")
-        lines.append(f"| **all** | {sum(self.clean_trials.values())} "
-                     f"| **{self.clean_rate():.1%}** |")  # fmt: skip
+        lines.append(
+            f"| **all** | {sum(self.clean_trials.values())} | **{self.clean_rate():.1%}** |"
+        )
         if self.flat_skipped:
             lines.append(f"\n{self.flat_skipped} mosaic cases skipped: no crop with detail found.")
         return "\n".join(lines)
@@ -113,13 +119,23 @@ class GridReport:
     def to_dict(self) -> dict[str, object]:
         """Rates for JSON output."""
         return {
-            "flat_skipped": self.flat_skipped, "exact_mean": self.rate(False),
-            "exact_jpeg75": self.rate(True), "clean_none": self.clean_rate(),
-            "per_block": {b: {"cases": self.trials[b], "exact": self.rate(False, b),
-                              "exact_jpeg75": self.rate(True, b)} for b in sorted(self.trials)},
-            "per_clean_variant": {v: {"cases": self.clean_trials[v], "none": self.clean_rate(v)}
-                                  for v in self.clean_trials},
-        }  # fmt: skip
+            "flat_skipped": self.flat_skipped,
+            "exact_mean": self.rate(False),
+            "exact_jpeg75": self.rate(True),
+            "clean_none": self.clean_rate(),
+            "per_block": {
+                b: {
+                    "cases": self.trials[b],
+                    "exact": self.rate(False, b),
+                    "exact_jpeg75": self.rate(True, b),
+                }
+                for b in sorted(self.trials)
+            },
+            "per_clean_variant": {
+                v: {"cases": self.clean_trials[v], "none": self.clean_rate(v)}
+                for v in self.clean_trials
+            },
+        }
 
 
 def _clean_case(variant: str, crop: np.ndarray, rng: np.random.Generator) -> np.ndarray:

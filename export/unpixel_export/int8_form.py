@@ -66,8 +66,9 @@ def patches(x: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return np.stack(cols, 3).reshape(-1, kh * kw * x.shape[3])
 
 
-def snap(kernel: np.ndarray, bias: np.ndarray, inputs: np.ndarray,
-         damp: float = 0.01) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+def snap(
+    kernel: np.ndarray, bias: np.ndarray, inputs: np.ndarray, damp: float = 0.01
+) -> tuple[np.ndarray, np.ndarray]:
     """Kernel on the symmetric per-output-channel int8 grid (absmax / 127), GPTQ rounding.
 
     Per output channel the largest weight goes first (so it stays +-127 codes and the grid
@@ -124,8 +125,13 @@ def int8_form(model: Any, samples: Sequence[np.ndarray], max_patches: int = 60_0
     ident[1, 1, np.arange(3 * scale * scale) % 3, np.arange(3 * scale * scale)] = 1.0
     ks = np.concatenate([ks, ident], 2)  # step 2: the input joins the last conv
     out = _build(scale, len(bf))
-    for name, weights in (("feat", (kf, bf)), ("conv3", (k3, b3)), ("conv2", (k2, b2)),
-                          ("pa_gate", (kg, bg)), ("to_subpixel", (ks, bs))):  # fmt: skip
+    for name, weights in (
+        ("feat", (kf, bf)),
+        ("conv3", (k3, b3)),
+        ("conv2", (k2, b2)),
+        ("pa_gate", (kg, bg)),
+        ("to_subpixel", (ks, bs)),
+    ):
         out.get_layer(name).set_weights([np.asarray(w, np.float32) for w in weights])
     rng = np.random.default_rng(0)
 
@@ -138,15 +144,18 @@ def int8_form(model: Any, samples: Sequence[np.ndarray], max_patches: int = 60_0
             x = x[rng.choice(len(x), max_patches, replace=False)]
         layer.set_weights(list(snap(kernel, bias, x)))
 
-    for name, source in (("feat", None), ("conv3", "feat"), ("conv2", "res1"),
-                         ("pa_gate", "res2")):  # fmt: skip
+    for name, source in (("feat", None), ("conv3", "feat"), ("conv2", "res1"), ("pa_gate", "res2")):
         snap_layer(name, source)
     # The gated features to [0, FEATURES_MAX], the input's range less a hair, so they share
     # its int8 scale in the concatenation: a common factor keeps every grid above.
     peak_pa = max(float(a.max()) for a in _outputs(out, ["pa"], samples)["pa"])
     g = FEATURES_MAX / peak_pa if peak_pa > 0 else 1.0
-    for name, k_by, b_by in (("feat", g, g), ("conv3", 1, g), ("conv2", 1, g),
-                             ("pa_gate", 1 / g, 1)):  # fmt: skip
+    for name, k_by, b_by in (
+        ("feat", g, g),
+        ("conv3", 1, g),
+        ("conv2", 1, g),
+        ("pa_gate", 1 / g, 1),
+    ):
         kernel, bias = out.get_layer(name).get_weights()
         out.get_layer(name).set_weights([kernel * k_by, bias * b_by])
     kernel, bias = out.get_layer("to_subpixel").get_weights()

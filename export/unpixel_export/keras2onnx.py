@@ -94,8 +94,12 @@ class _Reader:
         return next(self._items, None)
 
 
-def onnx2int8(fp32: bytes, representative: Representative, metadata: dict[str, Any] | None = None,
-              unit_output: bool = False) -> bytes:  # fmt: skip
+def onnx2int8(
+    fp32: bytes,
+    representative: Representative,
+    metadata: dict[str, Any] | None = None,
+    unit_output: bool = False,
+) -> bytes:
     """Static QDQ quantisation of an fp32 ONNX model, calibrated (min-max) on the samples.
 
     ``unit_output``: an image output, its last computed tensor quantised over [0, 1]
@@ -117,10 +121,15 @@ def onnx2int8(fp32: bytes, representative: Representative, metadata: dict[str, A
         pixels = [{"rmin": np.float32(0), "rmax": np.float32(1)}]
         overrides = {t: pixels for t in _before_layout(graph)} if unit_output else {}
         quantize_static(
-            str(pre), str(out), _Reader(name, samples), quant_format=QuantFormat.QDQ,
-            activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, per_channel=True,
+            str(pre),
+            str(out),
+            _Reader(name, samples),
+            quant_format=QuantFormat.QDQ,
+            activation_type=QuantType.QUInt8,
+            weight_type=QuantType.QInt8,
+            per_channel=True,
             extra_options={"TensorQuantOverrides": overrides} if overrides else {},
-        )  # fmt: skip
+        )
         proto = onnx.load(str(out))
     proto.producer_version = "unpixel"
     _set_metadata(proto, metadata)

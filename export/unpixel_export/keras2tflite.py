@@ -34,8 +34,12 @@ def concrete_function(model: Any, unit_output: bool = False) -> Any:
     return tf.function(forward).get_concrete_function(signature(model))
 
 
-def keras2tflite(model: Any, precision: str, representative: Representative | None = None,
-                 unit_output: bool = False) -> bytes:  # fmt: skip
+def keras2tflite(
+    model: Any,
+    precision: str,
+    representative: Representative | None = None,
+    unit_output: bool = False,
+) -> bytes:
     """Convert a Keras model to a .tflite flatbuffer.
 
     ``precision``: "fp32"; "fp16" (weights stored as float16); "int8" (full integer, builtin

@@ -47,8 +47,10 @@ def classifier_predict(model: Any, batch: int = 256) -> Any:
     """A function: BGR uint8 tiles (N, T, T, 3) -> P(pixelated) (N,)."""
 
     def predict(tiles: np.ndarray) -> np.ndarray:
-        out = [np.asarray(model(to_model_input(tiles[i : i + batch]), training=False))[:, 0]
-               for i in range(0, len(tiles), batch)]  # fmt: skip
+        out = [
+            np.asarray(model(to_model_input(tiles[i : i + batch]), training=False))[:, 0]
+            for i in range(0, len(tiles), batch)
+        ]
         return np.concatenate(out)
 
     return predict

@@ -51,18 +51,32 @@ def flat_step_features(inputs: Any) -> Any:
     for sign, (right, below) in ((1.0, (0, 2)), (-1.0, (1, 3))):
         kernel[0, 0, :, right], kernel[0, 1, :, right] = -sign * luma, sign * luma
         kernel[0, 0, :, below], kernel[1, 0, :, below] = -sign * luma, sign * luma
-    parts = keras.layers.Conv2D(4, 2, padding="same", use_bias=False, activation="relu6",
-                                trainable=False, name="luma_steps",
-                                kernel_initializer=keras.initializers.Constant(kernel),
-                                )(inputs)  # fmt: skip
+    parts = keras.layers.Conv2D(
+        4,
+        2,
+        padding="same",
+        use_bias=False,
+        activation="relu6",
+        trainable=False,
+        name="luma_steps",
+        kernel_initializer=keras.initializers.Constant(kernel),
+    )(inputs)
     pair = np.zeros((1, 1, 4, 2), np.float32)
     pair[0, 0, 0:2, 0] = pair[0, 0, 2:4, 1] = 1.0  # |right step|, |below step| (<= 6 levels)
-    size = keras.layers.Conv2D(2, 1, use_bias=False, trainable=False, name="step_size",
-                               kernel_initializer=keras.initializers.Constant(pair),
-                               )(parts)  # fmt: skip
-    maps = [keras.layers.ReLU(name=f"flat_{t}")(
-                keras.layers.Rescaling(-1.0 / t, offset=1.0, name=f"scale_{t}")(size))
-            for t in FLAT_LEVELS]  # fmt: skip
+    size = keras.layers.Conv2D(
+        2,
+        1,
+        use_bias=False,
+        trainable=False,
+        name="step_size",
+        kernel_initializer=keras.initializers.Constant(pair),
+    )(parts)
+    maps = [
+        keras.layers.ReLU(name=f"flat_{t}")(
+            keras.layers.Rescaling(-1.0 / t, offset=1.0, name=f"scale_{t}")(size)
+        )
+        for t in FLAT_LEVELS
+    ]
     return keras.layers.Concatenate(name="flat_steps")(maps)
 
 
@@ -88,9 +102,12 @@ def build_classifier(
     with warnings.catch_warnings():  # "usually expects 1 or 3 input channels": 7 * s2d² here
         warnings.filterwarnings("ignore", message="This model usually expects")
         backbone = keras.applications.MobileNetV2(
-            input_shape=(side, side, 7 * s2d * s2d), alpha=alpha, include_top=False,
-            weights=None, pooling="avg",
-        )  # fmt: skip
+            input_shape=(side, side, 7 * s2d * s2d),
+            alpha=alpha,
+            include_top=False,
+            weights=None,
+            pooling="avg",
+        )
     for layer in backbone.layers:
         if isinstance(layer, keras.layers.BatchNormalization):
             # keras.applications uses 0.999: from scratch, the moving statistics then lag

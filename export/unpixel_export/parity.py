@@ -35,8 +35,9 @@ def engine_predict(engine: Engine, batch: int = 64) -> Any:
 
     def predict(tiles: np.ndarray) -> np.ndarray:
         rgb = np.ascontiguousarray(tiles[..., ::-1])
-        return np.concatenate([engine.run(rgb[i : i + batch])[:, 0]
-                               for i in range(0, len(rgb), batch)])  # fmt: skip
+        return np.concatenate(
+            [engine.run(rgb[i : i + batch])[:, 0] for i in range(0, len(rgb), batch)]
+        )
 
     return predict
 
@@ -90,13 +91,16 @@ class ParityReport:
     def to_markdown(self) -> str:
         """The parity tables and the bars."""
         fmts = list(self.detection) or list(self.psnr)
-        lines = [f"Classifier (Keras threshold {self.threshold:.3f}; each format at its own "
-                 "threshold, calibrated on the train split when recalibrated) and restorers, "
-                 "per format:", "",
-                 "| format | classifier max abs | threshold | F1 | FPR | "
-                 "restorer max abs (x2/x3/x4) | "
-                 + " | ".join(f"PSNR b={b}" for b in sorted(next(iter(self.psnr.values()), {})))
-                 + " | size (classifier + restorers) |"]  # fmt: skip
+        lines = [
+            f"Classifier (Keras threshold {self.threshold:.3f}; each format at its own "
+            "threshold, calibrated on the train split when recalibrated) and restorers, "
+            "per format:",
+            "",
+            "| format | classifier max abs | threshold | F1 | FPR | "
+            "restorer max abs (x2/x3/x4) | "
+            + " | ".join(f"PSNR b={b}" for b in sorted(next(iter(self.psnr.values()), {})))
+            + " | size (classifier + restorers) |",
+        ]
         ncols = 6 + len(next(iter(self.psnr.values()), {}))
         lines.append("|---|" + "---:|" * ncols)
         for fmt in fmts:
@@ -104,10 +108,14 @@ class ParityReport:
             diff = self.max_abs.get(("classifier", fmt))
             rdiff = [self.max_abs.get((f"restorer_x{s}", fmt)) for s in (2, 3, 4)]
             size = sum(v for (n, f), v in self.sizes.items() if f == fmt)
-            cells = [fmt, _num(diff), f"{self.threshold_of(fmt):.3f}" if det else "-",
-                     f"{det.f1:.4f}" if det else "-",
-                     f"{det.fpr:.2%}" if det else "-",
-                     " / ".join(_num(d) for d in rdiff)]  # fmt: skip
+            cells = [
+                fmt,
+                _num(diff),
+                f"{self.threshold_of(fmt):.3f}" if det else "-",
+                f"{det.f1:.4f}" if det else "-",
+                f"{det.fpr:.2%}" if det else "-",
+                " / ".join(_num(d) for d in rdiff),
+            ]
             cells += [f"{v:.2f}" for _, v in sorted(self.psnr.get(fmt, {}).items())]
             cells.append(f"{size / 1024:.0f} KiB")
             lines.append("| " + " | ".join(cells) + " |")
@@ -139,10 +147,17 @@ def _stats(scores: np.ndarray, truth: np.ndarray, threshold: float) -> Detection
 
 
 def evaluate_parity(
-    entries: Sequence[ModelEntry], root: Path, bank: PhotoBank, threshold: float,
-    tiles_per_case: int = 100, lr_crops: int = 32, num_threads: int = 2, seed: int = 0,
-    calibration: PhotoBank | None = None, target_fpr: float = 0.005,
-) -> ParityReport:  # fmt: skip
+    entries: Sequence[ModelEntry],
+    root: Path,
+    bank: PhotoBank,
+    threshold: float,
+    tiles_per_case: int = 100,
+    lr_crops: int = 32,
+    num_threads: int = 2,
+    seed: int = 0,
+    calibration: PhotoBank | None = None,
+    target_fpr: float = 0.005,
+) -> ParityReport:
     """Run every artifact in ``entries`` (verified against their sha256) against Keras.
 
     With a ``calibration`` bank (train photos), each exported classifier gets its own
@@ -152,16 +167,20 @@ def evaluate_parity(
     report = ParityReport(threshold=threshold)
     by_key = {(e.name, e.format): e for e in entries}
     keras_models = {e.name: load_keras(e.verify(root)) for e in entries if e.format == "keras"}
-    tile = next((int(m.input_shape[1]) for n, m in keras_models.items()
-                 if n.startswith("classifier")), 64)  # fmt: skip
+    tile = next(
+        (int(m.input_shape[1]) for n, m in keras_models.items() if n.startswith("classifier")), 64
+    )
     cases, _ = tile_cases(bank, tile, tiles_per_case, seed)
     tiles = np.concatenate(list(cases.values()))
     truth = np.concatenate([np.full(len(v), g != "clean") for (g, _), v in cases.items()])
     rng = np.random.default_rng(seed)
     crops = [np.ascontiguousarray(bank.crop(rng, 40, 40)) for _ in range(lr_crops)]
     photos = bank.full_scale()
-    ref_scores = {n: classifier_predict(m)(tiles) for n, m in keras_models.items()
-                  if n.startswith("classifier")}  # fmt: skip
+    ref_scores = {
+        n: classifier_predict(m)(tiles)
+        for n, m in keras_models.items()
+        if n.startswith("classifier")
+    }
     formats = sorted({e.format for e in entries}, key=list(FORMATS).index)
     for fmt_name in formats:
         fmt: Format = FORMATS[fmt_name]
@@ -171,8 +190,11 @@ def evaluate_parity(
             if entry is None:
                 continue
             report.sizes[(name, fmt_name)] = entry.bytes
-            engine = None if fmt.backend == "keras" else open_engine(entry.verify(root), fmt,
-                                                                      num_threads)  # fmt: skip
+            engine = (
+                None
+                if fmt.backend == "keras"
+                else open_engine(entry.verify(root), fmt, num_threads)
+            )
             if entry.task == "classifier":
                 predict = classifier_predict(model) if engine is None else engine_predict(engine)
                 scores = predict(tiles)

@@ -28,16 +28,22 @@ def full_range(h: int, w: int) -> np.ndarray:
     return np.stack([ramp, ramp[::-1], ramp.T[::-1].reshape(h, w) if h == w else ramp], -1)
 
 
-def classifier_samples(bank: PhotoBank, tile: int, n: int = CLASSIFIER_SAMPLES,
-                       seed: int = 0) -> list[np.ndarray]:  # fmt: skip
+def classifier_samples(
+    bank: PhotoBank, tile: int, n: int = CLASSIFIER_SAMPLES, seed: int = 0
+) -> list[np.ndarray]:
     """``n`` training-mix tiles (half pixelated) plus one full-range ramp, as model inputs."""
     rng = np.random.default_rng(seed)
     tiles = [random_classifier_sample(rng, bank, tile)[0] for _ in range(n)]
     return [to_model_input(t)[None] for t in [full_range(tile, tile), *tiles]]
 
 
-def restorer_samples(bank: PhotoBank, scale: int, n: int = RESTORER_SAMPLES,
-                     size: int = RESTORER_LR_SIZE, seed: int = 0) -> list[np.ndarray]:  # fmt: skip
+def restorer_samples(
+    bank: PhotoBank,
+    scale: int,
+    n: int = RESTORER_SAMPLES,
+    size: int = RESTORER_LR_SIZE,
+    seed: int = 0,
+) -> list[np.ndarray]:
     """``n`` LR crops (block means of training photos) plus one full-range ramp."""
     rng = np.random.default_rng(seed)
     crops = [restorer_pair(rng, bank, scale, size)[0] for _ in range(n)]

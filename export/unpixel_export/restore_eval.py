@@ -76,23 +76,33 @@ class RestoreReport:
     def to_markdown(self) -> str:
         """PSNR and SSIM tables, one row per block size."""
         methods = self.methods()
-        lines = ["| block | " + " | ".join(f"PSNR {m}" for m in methods)
-                 + " | restorer - Lanczos |",
-                 "|---:|" + "---:|" * (len(methods) + 1)]  # fmt: skip
+        lines = [
+            "| block | " + " | ".join(f"PSNR {m}" for m in methods) + " | restorer - Lanczos |",
+            "|---:|" + "---:|" * (len(methods) + 1),
+        ]
         for b in sorted(self.psnr):
             vals = [self.mean("psnr", b, m) for m in methods]
-            gain = (self.mean("psnr", b, "restorer") - self.mean("psnr", b, "lanczos")
-                    if "restorer" in methods else float("nan"))  # fmt: skip
+            gain = (
+                self.mean("psnr", b, "restorer") - self.mean("psnr", b, "lanczos")
+                if "restorer" in methods
+                else float("nan")
+            )
             cells = " | ".join(f"{v:.2f}" for v in vals)
             lines.append(f"| {b} | {cells} | {gain:+.2f} dB |")
-        lines += ["", "| block | " + " | ".join(f"SSIM {m}" for m in methods) + " |",
-                  "|---:|" + "---:|" * len(methods)]  # fmt: skip
+        lines += [
+            "",
+            "| block | " + " | ".join(f"SSIM {m}" for m in methods) + " |",
+            "|---:|" + "---:|" * len(methods),
+        ]
         for b in sorted(self.ssim):
-            lines.append(f"| {b} | " + " | ".join(f"{self.mean('ssim', b, m):.4f}"
-                                                  for m in methods) + " |")  # fmt: skip
+            lines.append(
+                f"| {b} | " + " | ".join(f"{self.mean('ssim', b, m):.4f}" for m in methods) + " |"
+            )
         counted = {b: len(self.psnr[b][methods[0]]) for b in self.psnr}
-        lines.append(f"\nPhotos per block size: {counted}; left out as lossless mosaics "
-                     f"(flat graphics): {self.lossless}.")  # fmt: skip
+        lines.append(
+            f"\nPhotos per block size: {counted}; left out as lossless mosaics "
+            f"(flat graphics): {self.lossless}."
+        )
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, object]:

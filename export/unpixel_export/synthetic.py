@@ -8,9 +8,13 @@ import cv2
 import numpy as np
 
 _FONTS = (
-    cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_PLAIN, cv2.FONT_HERSHEY_DUPLEX,
-    cv2.FONT_HERSHEY_COMPLEX, cv2.FONT_HERSHEY_TRIPLEX, cv2.FONT_HERSHEY_SCRIPT_SIMPLEX,
-)  # fmt: skip
+    cv2.FONT_HERSHEY_SIMPLEX,
+    cv2.FONT_HERSHEY_PLAIN,
+    cv2.FONT_HERSHEY_DUPLEX,
+    cv2.FONT_HERSHEY_COMPLEX,
+    cv2.FONT_HERSHEY_TRIPLEX,
+    cv2.FONT_HERSHEY_SCRIPT_SIMPLEX,
+)
 _CHARS = string.ascii_letters + string.digits + "     .,:;-+=()[]"
 
 
@@ -50,6 +54,14 @@ def render_ui(rng: np.random.Generator, height: int, width: int) -> np.ndarray:
         if rng.random() < 0.6:
             cv2.rectangle(image, (x0, y0), (x1, y1), _colour(rng), int(rng.integers(1, 3)))
         label = "".join(rng.choice(list(string.ascii_letters), int(rng.integers(3, 12))))
-        cv2.putText(image, label, (x0 + 4, min(height - 2, y0 + 16)), cv2.FONT_HERSHEY_SIMPLEX,
-                    0.45, _colour(rng), 1, cv2.LINE_AA)  # fmt: skip
+        cv2.putText(
+            image,
+            label,
+            (x0 + 4, min(height - 2, y0 + 16)),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.45,
+            _colour(rng),
+            1,
+            cv2.LINE_AA,
+        )
     return image

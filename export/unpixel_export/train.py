@@ -56,8 +56,9 @@ Sampler = Callable[[np.random.Generator, PhotoBank, int], tuple[np.ndarray, np.n
 
 def _classifier_batch(opts: TrainOptions) -> Sampler:
     def make(rng: np.random.Generator, bank: PhotoBank, n: int) -> tuple[np.ndarray, np.ndarray]:
-        samples = [random_classifier_sample(rng, bank, opts.tile, opts.negative_mix)
-                   for _ in range(n)]  # fmt: skip
+        samples = [
+            random_classifier_sample(rng, bank, opts.tile, opts.negative_mix) for _ in range(n)
+        ]
         x = to_model_input(np.stack([s[0] for s in samples]))
         y = np.array([[s[1]] for s in samples], np.float32)
         return x, y
@@ -68,8 +69,10 @@ def _classifier_batch(opts: TrainOptions) -> Sampler:
 def _restorer_batch(opts: TrainOptions) -> Sampler:
     def make(rng: np.random.Generator, bank: PhotoBank, n: int) -> tuple[np.ndarray, np.ndarray]:
         pairs = [restorer_pair(rng, bank, opts.scale, opts.lr_patch) for _ in range(n)]
-        return (to_model_input(np.stack([p[0] for p in pairs])),
-                to_model_input(np.stack([p[1] for p in pairs])))  # fmt: skip
+        return (
+            to_model_input(np.stack([p[0] for p in pairs])),
+            to_model_input(np.stack([p[1] for p in pairs])),
+        )
 
     return make
 
@@ -119,8 +122,11 @@ def _build(opts: TrainOptions, init: Any = None) -> Any:
     else:
         model = build_restorer(opts.scale)
     if opts.task == "classifier":
-        model.compile(optimizer, "binary_crossentropy",
-                      metrics=["binary_accuracy", keras.metrics.AUC(name="auc")])  # fmt: skip
+        model.compile(
+            optimizer,
+            "binary_crossentropy",
+            metrics=["binary_accuracy", keras.metrics.AUC(name="auc")],
+        )
     else:
         # MSE, not MAE: the residual over the mosaic has median 0 on most pixels, and L1
         # then pulls the correction branch to exactly zero (its ReLUs die).
@@ -163,8 +169,12 @@ def train(opts: TrainOptions, train_paths: list[Path], val_paths: list[Path]) ->
     val_rng = np.random.default_rng([opts.seed, 10**6])
     val_x, val_y = sampler(val_rng, val_bank, opts.validation_size)
 
-    log: dict[str, Any] = {"options": asdict(opts), "train_photos": len(train_paths),
-                           "validation_photos": len(val_paths), "epochs": []}  # fmt: skip
+    log: dict[str, Any] = {
+        "options": asdict(opts),
+        "train_photos": len(train_paths),
+        "validation_photos": len(val_paths),
+        "epochs": [],
+    }
     start = 0
     if opts.resume and (opts.workdir / "last.keras").exists() and log_path.exists():
         model = keras.saving.load_model(opts.workdir / "last.keras", safe_mode=True)

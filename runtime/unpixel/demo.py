@@ -69,8 +69,9 @@ def _verdict(case: Case, grid: Grid | None, unchanged: bool, gain: float) -> boo
 
 def _label(image: np.ndarray, text: str) -> np.ndarray:
     tile = cv2.resize(image, (256, 256), interpolation=cv2.INTER_AREA)
-    cv2.putText(tile, text, (6, 18), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (255, 255, 255), 1,
-                cv2.LINE_AA)  # fmt: skip
+    cv2.putText(
+        tile, text, (6, 18), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (255, 255, 255), 1, cv2.LINE_AA
+    )
     return tile
 
 
@@ -79,8 +80,9 @@ def run_demo(output: Path) -> dict[str, object]:
     from unpixel.pipeline import Pipeline
 
     rows, pairs = [], []
-    print(f"{'sample':<14}{'case':<24}{'truth':<18}{'found':<18}{'PSNR in -> out':<18}"
-          f"{'ms':>6}  ok")  # fmt: skip
+    print(
+        f"{'sample':<14}{'case':<24}{'truth':<18}{'found':<18}{'PSNR in -> out':<18}{'ms':>6}  ok"
+    )
     with Pipeline.create() as pipe:
         for sample in SAMPLES:
             image = sample_image(sample)
@@ -95,19 +97,24 @@ def run_demo(output: Path) -> dict[str, object]:
                 found = "none" if grid is None else f"b={grid.block} {grid.phase}"
                 scores = f"{before:.2f} -> {after:.2f}" if case.block else "unchanged" * unchanged
                 ms = result.timings["total"]
-                print(f"{sample:<14}{case.name:<24}{truth:<18}{found:<18}{scores:<18}"
-                      f"{ms:>6.1f}  {'yes' if ok else 'NO'}")  # fmt: skip
+                print(
+                    f"{sample:<14}{case.name:<24}{truth:<18}{found:<18}{scores:<18}"
+                    f"{ms:>6.1f}  {'yes' if ok else 'NO'}"
+                )
                 row = {"sample": sample, "case": case.name, "truth": truth, "found": found}
                 row.update(psnr_in=float(before), psnr_out=float(after), ms=float(ms))
                 rows.append(row | {"ok": bool(ok)})
                 write_image(output / f"{Path(sample).stem}_{i}_restored.png", result.image)
-                pairs.append(np.hstack([_label(damaged, case.name),
-                                        _label(result.image, "restored")]))  # fmt: skip
+                pairs.append(
+                    np.hstack([_label(damaged, case.name), _label(result.image, "restored")])
+                )
     sheet = np.vstack([np.hstack(pairs[i : i + 2]) for i in range(0, len(pairs), 2)])
     write_image(output / "sheet.png", sheet)
     passed = int(sum(r["ok"] for r in rows))
     summary = {"cases": len(rows), "correct": passed, "rows": rows}
     write_atomic(output / "summary.json", (json.dumps(summary, indent=1) + "\n").encode())
-    print(f"\n{passed}/{len(rows)} correct; wrote {output / 'sheet.png'}, the restored "
-          f"images and {output / 'summary.json'}")  # fmt: skip
+    print(
+        f"\n{passed}/{len(rows)} correct; wrote {output / 'sheet.png'}, the restored "
+        f"images and {output / 'summary.json'}"
+    )
     return summary

@@ -10,8 +10,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from unpixel.image import MAX_PIXELS
 from unpixel.errors import SinkError, SourceError
+from unpixel.image import MAX_PIXELS
 from unpixel.imagesize import header_size
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
@@ -75,8 +75,9 @@ def read_image(path: str | os.PathLike[str]) -> np.ndarray:
         raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from exc
     size = header_size(data[:65536].tobytes())
     if size is not None and size[0] * size[1] > MAX_PIXELS:
-        raise SourceError(f"{path} is {size[0]}x{size[1]}; images above {MAX_PIXELS} pixels "
-                          "are refused")  # fmt: skip
+        raise SourceError(
+            f"{path} is {size[0]}x{size[1]}; images above {MAX_PIXELS} pixels are refused"
+        )
     try:
         image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
     except cv2.error as exc:  # OpenCV's size limit, or a decoder that raises
@@ -85,8 +86,10 @@ def read_image(path: str | os.PathLike[str]) -> np.ndarray:
     if image is None:
         raise SourceError(f"{path} is not a readable image (empty, truncated or unknown format)")
     if image.shape[0] * image.shape[1] > MAX_PIXELS:
-        raise SourceError(f"{path} is {image.shape[1]}x{image.shape[0]}; images above "
-                          f"{MAX_PIXELS} pixels are refused")  # fmt: skip
+        raise SourceError(
+            f"{path} is {image.shape[1]}x{image.shape[0]}; images above "
+            f"{MAX_PIXELS} pixels are refused"
+        )
     return image
 
 

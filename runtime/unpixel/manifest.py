@@ -60,8 +60,18 @@ class ModelEntry:
         return path
 
 
-_FIELDS = ("name", "task", "format", "precision", "scale", "file", "sha256", "bytes",
-           "inputs", "outputs")  # fmt: skip
+_FIELDS = (
+    "name",
+    "task",
+    "format",
+    "precision",
+    "scale",
+    "file",
+    "sha256",
+    "bytes",
+    "inputs",
+    "outputs",
+)
 _KNOWN = set(_FIELDS)
 
 

@@ -75,9 +75,11 @@ class DetectionStats:
         if t.shape != p.shape:
             raise ValueError(f"{t.size} truth labels but {p.size} predictions")
         return cls(
-            tp=int(np.sum(t & p)), fp=int(np.sum(~t & p)),
-            tn=int(np.sum(~t & ~p)), fn=int(np.sum(t & ~p)),
-        )  # fmt: skip
+            tp=int(np.sum(t & p)),
+            fp=int(np.sum(~t & p)),
+            tn=int(np.sum(~t & ~p)),
+            fn=int(np.sum(t & ~p)),
+        )
 
     def __add__(self, other: DetectionStats) -> DetectionStats:
         return DetectionStats(
@@ -113,6 +115,12 @@ class DetectionStats:
     def to_dict(self) -> dict[str, float]:
         """Counts and rates, for JSON."""
         return {
-            "tp": self.tp, "fp": self.fp, "tn": self.tn, "fn": self.fn,
-            "precision": self.precision, "recall": self.recall, "f1": self.f1, "fpr": self.fpr,
-        }  # fmt: skip
+            "tp": self.tp,
+            "fp": self.fp,
+            "tn": self.tn,
+            "fn": self.fn,
+            "precision": self.precision,
+            "recall": self.recall,
+            "f1": self.f1,
+            "fpr": self.fpr,
+        }

@@ -29,8 +29,10 @@ def _find(entries: list[ModelEntry], fmt: Format, task: str, scale: int | None) 
         if e.format == fmt.name and e.task == task and (scale is None or e.scale == scale):
             return e
     what = task if scale is None else f"{task} x{scale}"
-    raise ModelError(f"the manifest has no {what} in format {fmt.name!r}; "
-                     f"run: unpixel export --formats {fmt.name}")  # fmt: skip
+    raise ModelError(
+        f"the manifest has no {what} in format {fmt.name!r}; "
+        f"run: unpixel export --formats {fmt.name}"
+    )
 
 
 def _verified(entry: ModelEntry, root: Path) -> Path:

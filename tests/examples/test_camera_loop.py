@@ -15,8 +15,13 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "camera_loop.py"
 
 
 def test_camera_loop_serves_and_records(tmp_path: Path) -> None:
-    proc = subprocess.Popen([sys.executable, str(EXAMPLE), "sample", "0", "45"], cwd=tmp_path,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, str(EXAMPLE), "sample", "0", "45"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = proc.stdout.readline()
         assert line.startswith("watch http://127.0.0.1:"), proc.stderr.read()

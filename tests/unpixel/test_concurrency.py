@@ -81,8 +81,9 @@ def test_out_of_order_video_timestamps_from_threads_are_clear_errors(frames):
     with up.Pipeline.create(options) as pipe:
         pipe.process_for_video(frames[1], 1000)
         with ThreadPoolExecutor(3) as pool:
-            futures = [pool.submit(pipe.process_for_video, frames[1], ts)
-                       for ts in (500, 900, 1000)]  # fmt: skip
+            futures = [
+                pool.submit(pipe.process_for_video, frames[1], ts) for ts in (500, 900, 1000)
+            ]
         for f in futures:
             with pytest.raises(ValueError, match="timestamps must increase"):
                 f.result()

@@ -51,8 +51,11 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
     mount.mkdir()
     if os.geteuid() != 0:
         pytest.skip("mounting a small tmpfs needs root; the ENOSPC writer tests still run")
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)],
-                          capture_output=True, text=True)  # fmt: skip
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)],
+        capture_output=True,
+        text=True,
+    )
     if done.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
     try:
@@ -146,11 +149,14 @@ LITERT_DEL = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptio
 
 
 @LITERT_DEL
-@pytest.mark.parametrize(("backend", "file", "delegate"), [
-    ("litert", "classifier_int8.tflite", "gpu"),
-    ("litert", "classifier_int8.tflite", "/nonexistent/libdelegate.so"),
-    ("onnx", "classifier_int8.onnx", "gpu"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("backend", "file", "delegate"),
+    [
+        ("litert", "classifier_int8.tflite", "gpu"),
+        ("litert", "classifier_int8.tflite", "/nonexistent/libdelegate.so"),
+        ("onnx", "classifier_int8.onnx", "gpu"),
+    ],
+)
 def test_missing_accelerator_falls_back_or_fails_when_strict(backend, file, delegate):
     fmt = format_for(backend, "int8")
     with pytest.warns(RuntimeWarning, match="falling back to CPU"):
@@ -186,8 +192,12 @@ def test_signal_during_video_restore_finalises_the_output(tmp_path, astronaut, s
     frames = 400
     src = _video(tmp_path / "v.avi", frames, cv2.resize(astronaut, (640, 480)))
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "unpixel", "restore", str(src), "-o", str(out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "unpixel", "restore", str(src), "-o", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and proc.poll() is None:

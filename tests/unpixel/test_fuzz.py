@@ -23,16 +23,20 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import unpixel as up
-from unpixel.image import MAX_PIXELS
 from unpixel.cli import main
+from unpixel.image import MAX_PIXELS
 from unpixel.io import read_image
 from unpixel.options import default_models_dir
 from unpixel.video import VideoReader, VideoWriter
 
 CASES: collections.Counter[str] = collections.Counter()
-FUZZ = settings(max_examples=60, deadline=None, database=None, derandomize=True,
-                suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                       HealthCheck.too_slow])  # fmt: skip
+FUZZ = settings(
+    max_examples=60,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 FEW = settings(FUZZ, max_examples=20)
 MODELS = default_models_dir()
 
@@ -61,8 +65,9 @@ def _leftovers(folder: Path) -> list[str]:
 
 # -- frames ----------------------------------------------------------------------------------
 
-DTYPES = st.sampled_from([np.uint8, np.int8, np.uint16, np.int32, np.float32, np.float64,
-                          np.bool_, np.complex64])  # fmt: skip
+DTYPES = st.sampled_from(
+    [np.uint8, np.int8, np.uint16, np.int32, np.float32, np.float64, np.bool_, np.complex64]
+)
 SHAPES = st.one_of(
     hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=6),
     st.tuples(st.integers(0, 96), st.integers(0, 96)),
@@ -74,8 +79,12 @@ SHAPES = st.one_of(
 @given(frame=hnp.arrays(DTYPES, SHAPES, elements=None))
 def test_any_array_gives_a_result_or_a_clear_error(pipe, frame):
     CASES["frame: any dtype and shape"] += 1
-    valid = (frame.dtype == np.uint8 and frame.ndim in (2, 3) and min(frame.shape[:2]) >= 32
-             and (frame.ndim == 2 or frame.shape[2] in (1, 3, 4)))  # fmt: skip
+    valid = (
+        frame.dtype == np.uint8
+        and frame.ndim in (2, 3)
+        and min(frame.shape[:2]) >= 32
+        and (frame.ndim == 2 or frame.shape[2] in (1, 3, 4))
+    )
     if not valid:
         with pytest.raises((ValueError, TypeError)):
             pipe.process(frame)
@@ -86,18 +95,29 @@ def test_any_array_gives_a_result_or_a_clear_error(pipe, frame):
 
 
 @FUZZ
-@given(y=st.integers(0, 200), x=st.integers(0, 200), h=st.integers(32, 300),
-       w=st.integers(32, 300), block=st.integers(1, 16), channels=st.sampled_from([0, 1, 3, 4]),
-       noise=st.booleans())  # fmt: skip
-def test_valid_frames_change_only_their_mosaic_cells(pipe, astronaut, y, x, h, w, block,
-                                                     channels, noise):  # fmt: skip
+@given(
+    y=st.integers(0, 200),
+    x=st.integers(0, 200),
+    h=st.integers(32, 300),
+    w=st.integers(32, 300),
+    block=st.integers(1, 16),
+    channels=st.sampled_from([0, 1, 3, 4]),
+    noise=st.booleans(),
+)
+def test_valid_frames_change_only_their_mosaic_cells(
+    pipe, astronaut, y, x, h, w, block, channels, noise
+):
     CASES["frame: valid uint8, any size and channels"] += 1
     crop = astronaut[y : y + h, x : x + w]
     if noise:
         crop = np.random.default_rng(h * w).integers(0, 256, crop.shape, np.uint8)
     bgr = up.pixelate(crop, block) if block > 1 else crop
-    frame = {0: cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY), 1: cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)[
-        :, :, None], 3: bgr, 4: cv2.cvtColor(bgr, cv2.COLOR_BGR2BGRA)}[channels]  # fmt: skip
+    frame = {
+        0: cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY),
+        1: cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)[:, :, None],
+        3: bgr,
+        4: cv2.cvtColor(bgr, cv2.COLOR_BGR2BGRA),
+    }[channels]
     res = pipe.process(frame)
     as_bgr = cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR) if channels < 3 else bgr
     keep = ~res.detection.mask
@@ -145,9 +165,13 @@ def test_strided_and_readonly_views_match_a_contiguous_copy(pipe, photo, flip, s
 
 
 @FUZZ
-@given(block=st.integers(-3, 40), py=st.integers(-2, 40), px=st.integers(-2, 40),
-       mode=st.sampled_from(["mean", "sample", "median", ""]),
-       region=st.none() | st.tuples(*[st.integers(-10, 300)] * 4))  # fmt: skip
+@given(
+    block=st.integers(-3, 40),
+    py=st.integers(-2, 40),
+    px=st.integers(-2, 40),
+    mode=st.sampled_from(["mean", "sample", "median", ""]),
+    region=st.none() | st.tuples(*[st.integers(-10, 300)] * 4),
+)
 def test_pixelate_and_estimate_grid(photo, block, py, px, mode, region):
     CASES["pixelate / estimate_grid arguments"] += 1
     try:
@@ -160,15 +184,22 @@ def test_pixelate_and_estimate_grid(photo, block, py, px, mode, region):
 
 
 @FUZZ
-@given(kw=st.fixed_dictionaries({}, optional={
-    "backend": st.sampled_from(["litert", "onnx", "keras", "", "tflite"]),
-    "precision": st.sampled_from(["fp32", "fp16", "int8", "int4", None]),
-    "num_threads": st.one_of(st.integers(-2, 64), st.booleans(), st.floats(), st.text(max_size=2)),
-    "threshold": st.one_of(st.none(), st.floats(allow_nan=True)),
-    "restore_tile": st.integers(-5, 2000),
-    "delegate": st.sampled_from(["cpu", "gpu", "", "/nonexistent.so"]),
-    "restorers": st.dictionaries(st.integers(0, 6), st.just(Path("x.tflite")), max_size=2),
-}))  # fmt: skip
+@given(
+    kw=st.fixed_dictionaries(
+        {},
+        optional={
+            "backend": st.sampled_from(["litert", "onnx", "keras", "", "tflite"]),
+            "precision": st.sampled_from(["fp32", "fp16", "int8", "int4", None]),
+            "num_threads": st.one_of(
+                st.integers(-2, 64), st.booleans(), st.floats(), st.text(max_size=2)
+            ),
+            "threshold": st.one_of(st.none(), st.floats(allow_nan=True)),
+            "restore_tile": st.integers(-5, 2000),
+            "delegate": st.sampled_from(["cpu", "gpu", "", "/nonexistent.so"]),
+            "restorers": st.dictionaries(st.integers(0, 6), st.just(Path("x.tflite")), max_size=2),
+        },
+    )
+)
 def test_options_validate_on_construction(kw):
     CASES["PipelineOptions arguments"] += 1
     try:
@@ -186,8 +217,10 @@ def test_options_validate_on_construction(kw):
 @pytest.fixture(scope="module")
 def encoded(photo: np.ndarray) -> dict[str, bytes]:
     small = up.pixelate(photo, 6, phase=(1, 2))
-    return {ext: cv2.imencode(ext, small)[1].tobytes() for ext in (".png", ".jpg", ".bmp",
-                                                                    ".webp", ".tif")}  # fmt: skip
+    return {
+        ext: cv2.imencode(ext, small)[1].tobytes()
+        for ext in (".png", ".jpg", ".bmp", ".webp", ".tif")
+    }
 
 
 def _damage(data: bytes, cut: int, flips: list[tuple[int, int]]) -> bytes:
@@ -199,8 +232,11 @@ def _damage(data: bytes, cut: int, flips: list[tuple[int, int]]) -> bytes:
 
 
 FLIPS = st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), max_size=8)
-DAMAGE = {"ext": st.sampled_from([".png", ".jpg", ".bmp", ".webp", ".tif"]),
-          "cut": st.integers(0, 100), "flips": FLIPS}  # fmt: skip
+DAMAGE = {
+    "ext": st.sampled_from([".png", ".jpg", ".bmp", ".webp", ".tif"]),
+    "cut": st.integers(0, 100),
+    "flips": FLIPS,
+}
 
 
 @FUZZ
@@ -236,8 +272,9 @@ def test_cli_restore_on_damaged_images(tmp_path_factory, capsys, encoded, ext, c
 def _png_header(width: int, height: int) -> bytes:
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     chunk = b"IHDR" + ihdr
-    return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + chunk + struct.pack(
-        ">I", zlib.crc32(chunk))  # fmt: skip
+    return (
+        b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + chunk + struct.pack(">I", zlib.crc32(chunk))
+    )
 
 
 @FEW
@@ -266,8 +303,7 @@ def videos(tmp_path_factory, photo) -> dict[str, bytes]:
 
 
 @FEW
-@given(ext=st.sampled_from([".avi", ".mp4"]), cut=st.integers(0, 100),
-       flips=DAMAGE["flips"])  # fmt: skip
+@given(ext=st.sampled_from([".avi", ".mp4"]), cut=st.integers(0, 100), flips=DAMAGE["flips"])
 def test_damaged_videos_restore_or_fail_clearly(tmp_path_factory, capsys, videos, ext, cut, flips):
     CASES["video file: truncated / corrupt (reader + CLI restore)"] += 1
     tmp = tmp_path_factory.mktemp("vid")
@@ -311,12 +347,15 @@ def test_damaged_model_files_load_or_fail_clearly(tmp_path_factory, photo, backe
     assert det.mask.shape == photo.shape[:2]
 
 
-@pytest.mark.parametrize(("backend", "classifier"), [
-    ("litert", "restorer_x2_int8.tflite"),  # a restorer where the classifier goes
-    ("litert", "classifier_int8.onnx"),  # ONNX into LiteRT
-    ("onnx", "classifier_int8.tflite"),  # TFLite into ONNX Runtime
-    ("litert", "manifest.json"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("backend", "classifier"),
+    [
+        ("litert", "restorer_x2_int8.tflite"),  # a restorer where the classifier goes
+        ("litert", "classifier_int8.onnx"),  # ONNX into LiteRT
+        ("onnx", "classifier_int8.tflite"),  # TFLite into ONNX Runtime
+        ("litert", "manifest.json"),
+    ],
+)
 def test_mismatched_model_files(backend, classifier):
     CASES["model file: mismatched"] += 1
     with pytest.raises(up.ModelError):
@@ -335,8 +374,10 @@ def models_copy(tmp_path: Path) -> Path:
 
 
 @FEW
-@given(digest=st.text("0123456789abcdef", min_size=0, max_size=64),
-       which=st.sampled_from(["classifier_int8.tflite", "restorer_x3_int8.tflite"]))  # fmt: skip
+@given(
+    digest=st.text("0123456789abcdef", min_size=0, max_size=64),
+    which=st.sampled_from(["classifier_int8.tflite", "restorer_x3_int8.tflite"]),
+)
 def test_wrong_manifest_hashes_are_refused(models_copy, digest, which):
     CASES["manifest: wrong sha256"] += 1
     doc = json.loads((models_copy / "manifest.json").read_text())

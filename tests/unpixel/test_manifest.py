@@ -8,9 +8,17 @@ from unpixel.manifest import ModelEntry, entry_to_dict, load_manifest, sha256_fi
 
 def _entry(tmp_path, data=b"model bytes"):
     (tmp_path / "m.tflite").write_bytes(data)
-    return ModelEntry(name="m", task="restorer", format="tflite-int8", precision="int8",
-                      file="m.tflite", sha256=sha256_file(tmp_path / "m.tflite"),
-                      bytes=len(data), scale=2, extra={"metrics": {"psnr": 30.0}})  # fmt: skip
+    return ModelEntry(
+        name="m",
+        task="restorer",
+        format="tflite-int8",
+        precision="int8",
+        file="m.tflite",
+        sha256=sha256_file(tmp_path / "m.tflite"),
+        bytes=len(data),
+        scale=2,
+        extra={"metrics": {"psnr": 30.0}},
+    )
 
 
 def test_verify_accepts_matching_file_and_refuses_changed_one(tmp_path):

@@ -12,9 +12,14 @@ def test_psnr_and_ssim_match_scikit_image(astronaut):
         peak_signal_noise_ratio(astronaut, test, data_range=255), abs=1e-9
     )
     expected = structural_similarity(
-        astronaut, test, channel_axis=2, gaussian_weights=True, sigma=1.5,
-        use_sample_covariance=False, data_range=255,
-    )  # fmt: skip
+        astronaut,
+        test,
+        channel_axis=2,
+        gaussian_weights=True,
+        sigma=1.5,
+        use_sample_covariance=False,
+        data_range=255,
+    )
     assert up.metrics.ssim(astronaut, test) == pytest.approx(expected, abs=1e-6)
 
 

@@ -40,8 +40,9 @@ def test_upscale_shape_and_colour_order(restorer, astronaut, block):
 
 
 @pytest.mark.parametrize(("block", "tile"), [(2, 16), (4, 24), (6, 16)])
-def test_tiles_with_a_halo_equal_the_whole_image_pass(restorer, astronaut, monkeypatch, block,
-                                                      tile):  # fmt: skip
+def test_tiles_with_a_halo_equal_the_whole_image_pass(
+    restorer, astronaut, monkeypatch, block, tile
+):
     lr = np.ascontiguousarray(astronaut[37:107, 11:94])  # 70 x 83: partial tiles on both axes
     whole = restorer.upscale(lr, block)
     monkeypatch.setattr(restorer_module, "WHOLE_LIMIT", 0)

@@ -49,8 +49,11 @@ def test_no_pickle_eval_exec_or_shell_in_the_source_tree():
         for node in ast.walk(tree):
             if isinstance(node, ast.Import | ast.ImportFrom):
                 names = [a.name for a in node.names] + [getattr(node, "module", None) or ""]
-                found += [f"{where}:{node.lineno} imports {n}" for n in names
-                          if n.split(".")[0] in BANNED_MODULES]  # fmt: skip
+                found += [
+                    f"{where}:{node.lineno} imports {n}"
+                    for n in names
+                    if n.split(".")[0] in BANNED_MODULES
+                ]
             if not isinstance(node, ast.Call):
                 continue
             name = _call_name(node)

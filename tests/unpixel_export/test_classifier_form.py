@@ -26,8 +26,11 @@ MODELS = Path(__file__).resolve().parents[2] / "models"
 @pytest.fixture(scope="module")
 def classifier() -> object:
     """The shipped classifier (space-to-depth 2)."""
-    (entry,) = [e for e in load_manifest(MODELS / "manifest.json")
-                if e.format == "keras" and e.task == "classifier"]  # fmt: skip
+    (entry,) = [
+        e
+        for e in load_manifest(MODELS / "manifest.json")
+        if e.format == "keras" and e.task == "classifier"
+    ]
     return load_keras(entry.verify(MODELS))
 
 

@@ -36,5 +36,6 @@ def test_gather_without_install_finds_pip_photos_and_round_trips(tmp_path):
     path = tmp_path / "corpus.json"
     write_manifest(entries, notes, path)
     assert load_manifest(path) == entries
-    assert all(isinstance(e, Entry) and e.split == "validation"
-               for e in load_manifest(path, "validation"))  # fmt: skip
+    assert all(
+        isinstance(e, Entry) and e.split == "validation" for e in load_manifest(path, "validation")
+    )

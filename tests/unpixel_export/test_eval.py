@@ -16,8 +16,9 @@ def grid_predict(tiles):
 
 def test_detection_protocol_with_the_grid_estimator(photos):
     bank = PhotoBank(list(photos.values()))
-    report = evaluate_detection(grid_predict, list(photos.values())[:3], bank, 64,
-                                threshold=0.5, n=6, seed=0)  # fmt: skip
+    report = evaluate_detection(
+        grid_predict, list(photos.values())[:3], bank, 64, threshold=0.5, n=6, seed=0
+    )
     assert set(report.per_block) == set(range(2, 17))
     assert report.per_block[8].recall >= 0.5  # clean mosaics of 8 px: the estimator finds them
     assert report.image["clean"].fp == 0

@@ -35,8 +35,10 @@ def tiny(tmp_path_factory, photos):
 
     keras.utils.set_random_seed(0)
     src = tmp_path_factory.mktemp("tiny_src")
-    for model, name in ((build_classifier(tile=32, alpha=0.35), "classifier"),
-                        (build_restorer(2, filters=4), "restorer_x2")):  # fmt: skip
+    for model, name in (
+        (build_classifier(tile=32, alpha=0.35), "classifier"),
+        (build_restorer(2, filters=4), "restorer_x2"),
+    ):
         make_fp16_exact(model)
         model.save(src / f"{name}.keras")
     bank = PhotoBank(list(photos.values()))
@@ -51,8 +53,13 @@ def tiny(tmp_path_factory, photos):
     out = tmp_path_factory.mktemp("tiny_out")
     sources = [Source.from_path(src / n) for n in ("classifier.keras", "restorer_x2.keras")]
     entries = export_all(sources, parse_formats(None), out, representatives)
-    return {"src": src, "out": out, "bank": bank, "reps": representatives,
-            "entries": {(e.name, e.format): e for e in entries}}  # fmt: skip
+    return {
+        "src": src,
+        "out": out,
+        "bank": bank,
+        "reps": representatives,
+        "entries": {(e.name, e.format): e for e in entries},
+    }
 
 
 def _keras(path):
@@ -137,16 +144,24 @@ def test_corrupt_or_missing_keras_is_a_model_error(tmp_path):
     bad = tmp_path / "restorer_x2.keras"
     bad.write_bytes(b"not a zip")
     with pytest.raises(ModelError, match="cannot load"):
-        export_all([Source.from_path(bad)], [FORMATS["tflite-fp32"]], tmp_path / "o",
-                   lambda s: lambda: iter(()))  # fmt: skip
+        export_all(
+            [Source.from_path(bad)],
+            [FORMATS["tflite-fp32"]],
+            tmp_path / "o",
+            lambda s: lambda: iter(()),
+        )
     assert not list((tmp_path / "o").iterdir())
 
 
 def test_empty_representative_set_writes_nothing(tiny, tmp_path):
     source = Source.from_path(tiny["src"] / "restorer_x2.keras")
     with pytest.raises(ValueError, match=r"representative set .* is empty"):
-        export_all([source], parse_formats(["tflite-fp32", "tflite-int8"]), tmp_path,
-                   lambda s: lambda: iter(()))  # fmt: skip
+        export_all(
+            [source],
+            parse_formats(["tflite-fp32", "tflite-int8"]),
+            tmp_path,
+            lambda s: lambda: iter(()),
+        )
     assert not list(tmp_path.iterdir())
 
 
@@ -159,15 +174,21 @@ def test_unwritable_output_folder(tiny, tmp_path):
 
 
 def test_cli_unknown_format_suggests_and_exits_2():
-    run = subprocess.run([sys.executable, "-m", "unpixel", "export", "--formats", "tflite-in8"],
-                         capture_output=True, text=True)  # fmt: skip
+    run = subprocess.run(
+        [sys.executable, "-m", "unpixel", "export", "--formats", "tflite-in8"],
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 2
     assert "did you mean 'tflite-int8'" in run.stderr
 
 
 def test_cli_missing_models_dir_exits_1(tmp_path):
-    run = subprocess.run([sys.executable, "-m", "unpixel", "export", "--models-dir",
-                          str(tmp_path / "none")], capture_output=True, text=True)  # fmt: skip
+    run = subprocess.run(
+        [sys.executable, "-m", "unpixel", "export", "--models-dir", str(tmp_path / "none")],
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 1
     assert "no .keras models" in run.stderr
     assert Path(tmp_path).exists()

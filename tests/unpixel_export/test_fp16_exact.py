@@ -32,8 +32,14 @@ def trained_like(model, seed=0):
             trained_like(layer, seed + 1)
         elif isinstance(layer, keras.layers.BatchNormalization):
             n = layer.gamma.shape[0]
-            layer.set_weights([rng.uniform(0.5, 2.0, n), rng.normal(0, 0.3, n),
-                               rng.normal(0, 0.5, n), rng.uniform(0.2, 3.0, n)])  # fmt: skip
+            layer.set_weights(
+                [
+                    rng.uniform(0.5, 2.0, n),
+                    rng.normal(0, 0.3, n),
+                    rng.normal(0, 0.5, n),
+                    rng.uniform(0.2, 3.0, n),
+                ]
+            )
     return model
 
 
@@ -54,8 +60,9 @@ def tflite_fp16(model, x, converter=None):
 @pytest.fixture(scope="module")
 def crops(photos):
     bank = PhotoBank(list(photos.values()))
-    return to_model_input(np.stack([bank.crop(np.random.default_rng(i), 32, 32)
-                                    for i in range(16)]))  # fmt: skip
+    return to_model_input(
+        np.stack([bank.crop(np.random.default_rng(i), 32, 32) for i in range(16)])
+    )
 
 
 @pytest.mark.parametrize("eps", [1e-3, 1e-5, 0.001001, 0.01, 0.3])

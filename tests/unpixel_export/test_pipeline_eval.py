@@ -45,8 +45,13 @@ def test_report_structure(report):
     doc = json.loads(json.dumps(report.to_dict()))
     entry = doc["scenes"]["frame"]["4"]
     assert {"psnr", "int8_pipeline_minus_ref", "bar_met", "errors", "coverage"} <= set(entry)
-    assert set(entry["errors"]["int8_pipeline"]) == {"not_flagged", "no_grid", "wrong_grid",
-                                                     "false_region", "any"}  # fmt: skip
+    assert set(entry["errors"]["int8_pipeline"]) == {
+        "not_flagged",
+        "no_grid",
+        "wrong_grid",
+        "false_region",
+        "any",
+    }
     assert set(doc["per_photo"]["frame"]["2"]) == {"coffee", "chelsea"}
     text = report.to_markdown()
     assert "### Scene `frame`" in text and "### Scene `region`" in text
@@ -89,17 +94,20 @@ def test_errors_tell_wrong_grid_and_false_region_apart():
     det = Detection(True, 0.9, right.grid, mask, (right,))
     ok = {"not_flagged": False, "no_grid": False, "wrong_grid": False, "false_region": False}
     assert _errors(det, truth, box, frame, frame) == (ok, 1.0, 0.0)
-    flags, _, _ = _errors(Detection(True, 0.9, right.grid, mask, (shifted, away)),
-                          truth, box, frame, frame)  # fmt: skip
+    flags, _, _ = _errors(
+        Detection(True, 0.9, right.grid, mask, (shifted, away)), truth, box, frame, frame
+    )
     assert flags == {**ok, "wrong_grid": True, "false_region": True}
     unresolved = Region(right.box, 0.9, None)
-    flags, _, _ = _errors(Detection(False, 0.9, None, mask & False, (unresolved,)),
-                          truth, box, frame, frame)  # fmt: skip
+    flags, _, _ = _errors(
+        Detection(False, 0.9, None, mask & False, (unresolved,)), truth, box, frame, frame
+    )
     assert flags == {**ok, "no_grid": True}
     changed = frame.copy()
     changed[90:, 90:] = 1
-    flags, cover, clean = _errors(Detection(False, 0.1, None, mask & False, ()), truth, box,
-                                  frame, changed)  # fmt: skip
+    flags, cover, clean = _errors(
+        Detection(False, 0.1, None, mask & False, ()), truth, box, frame, changed
+    )
     assert flags == {**ok, "not_flagged": True}
     assert cover == 0.0 and clean == pytest.approx(100 / 8400)
 

@@ -17,9 +17,24 @@ def test_register_a_restorer(tmp_path):
     assert entry.extra["macs_per_output_pixel"] == pytest.approx(entry.extra["macs"] / 9)
     assert entry.inputs[0]["shape"] == [None, None, None, 3]
     # an entry of another format already in the manifest is kept
-    (tmp_path / "manifest.json").write_text(json.dumps({"schema": 1, "models": [
-        {"name": "restorer_x3", "format": "tflite-int8", "task": "restorer", "precision": "int8",
-         "file": "x.tflite", "sha256": "0", "bytes": 1}]}))  # fmt: skip
+    (tmp_path / "manifest.json").write_text(
+        json.dumps(
+            {
+                "schema": 1,
+                "models": [
+                    {
+                        "name": "restorer_x3",
+                        "format": "tflite-int8",
+                        "task": "restorer",
+                        "precision": "int8",
+                        "file": "x.tflite",
+                        "sha256": "0",
+                        "bytes": 1,
+                    }
+                ],
+            }
+        )
+    )
     write_manifest([entry], tmp_path)
     formats = sorted(e.format for e in load_manifest(tmp_path / "manifest.json"))
     assert formats == ["keras", "tflite-int8"]

@@ -13,8 +13,22 @@ from unpixel_export.keras_infer import load_keras
 
 def _train(args, tmp_path, name):
     out, work = tmp_path / f"{name}.keras", tmp_path / name
-    rc = main(["train", *args, "--output", str(out), "--workdir", str(work),
-               "--steps", "2", "--batch", "4", "--validation-size", "8"])  # fmt: skip
+    rc = main(
+        [
+            "train",
+            *args,
+            "--output",
+            str(out),
+            "--workdir",
+            str(work),
+            "--steps",
+            "2",
+            "--batch",
+            "4",
+            "--validation-size",
+            "8",
+        ]
+    )
     return rc, out, work
 
 
@@ -33,12 +47,27 @@ def test_train_restorer_writes_model_log_and_resumes(tmp_path, photo_dir):
 
 
 def test_fine_tune_starts_from_given_weights(tmp_path, photo_dir):
-    rc, first, _ = _train(["restorer", "--scale", "2", "--images", str(photo_dir), "--epochs", "1"],
-                          tmp_path, "base")  # fmt: skip
+    rc, first, _ = _train(
+        ["restorer", "--scale", "2", "--images", str(photo_dir), "--epochs", "1"], tmp_path, "base"
+    )
     assert rc == 0
-    rc, tuned, work = _train(["restorer", "--scale", "2", "--images", str(photo_dir),
-                              "--epochs", "1", "--init", str(first), "--learning-rate", "0"],
-                             tmp_path, "tuned")  # fmt: skip
+    rc, tuned, work = _train(
+        [
+            "restorer",
+            "--scale",
+            "2",
+            "--images",
+            str(photo_dir),
+            "--epochs",
+            "1",
+            "--init",
+            str(first),
+            "--learning-rate",
+            "0",
+        ],
+        tmp_path,
+        "tuned",
+    )
     assert rc == 0
     log = json.loads((work / "log.json").read_text())
     assert log["initial_weights"] == str(first)
@@ -49,8 +78,9 @@ def test_fine_tune_starts_from_given_weights(tmp_path, photo_dir):
 def test_train_is_deterministic(tmp_path, photo_dir):
     losses = []
     for run in ("a", "b"):
-        rc, _, work = _train(["restorer", "--scale", "3", "--images", str(photo_dir),
-                              "--epochs", "1"], tmp_path, run)  # fmt: skip
+        rc, _, work = _train(
+            ["restorer", "--scale", "3", "--images", str(photo_dir), "--epochs", "1"], tmp_path, run
+        )
         assert rc == 0
         losses.append(json.loads((work / "log.json").read_text())["epochs"][0]["loss"])
     assert losses[0] == pytest.approx(losses[1], rel=1e-5)

@@ -69,9 +69,10 @@ class LiveOptions:
 
     def __post_init__(self) -> None:
         if self.max_frames is not None and (
-            isinstance(self.max_frames, bool) or not isinstance(self.max_frames, int)
+            isinstance(self.max_frames, bool)
+            or not isinstance(self.max_frames, int)
             or self.max_frames < 1
-        ):  # fmt: skip
+        ):
             raise ValueError(f"max_frames must be a positive integer, got {self.max_frames!r}")
         if not self.stall_s > 0:
             raise ValueError(f"stall_s must be positive, got {self.stall_s}")
@@ -87,8 +88,13 @@ class LiveLoop:
     source in place, so the caller's object stays the one to close.
     """
 
-    def __init__(self, source: Source, processor: Processor, sinks: Sequence[Sink] = (),
-                 options: LiveOptions | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        source: Source,
+        processor: Processor,
+        sinks: Sequence[Sink] = (),
+        options: LiveOptions | None = None,
+    ) -> None:
         self.source, self.processor, self.sinks = source, processor, list(sinks)
         self.options = options or LiveOptions()
         self.stats = LoopStats(source=source.name, live=source.live)
@@ -156,8 +162,10 @@ class LiveLoop:
         grabber, self._grabber = self._grabber, None
         if grabber is not None:
             grabber.stop(timeout)
-            self._earlier = (self._earlier[0] + grabber.captured,
-                             self._earlier[1] + grabber.dropped)  # fmt: skip
+            self._earlier = (
+                self._earlier[0] + grabber.captured,
+                self._earlier[1] + grabber.dropped,
+            )
         return grabber
 
     @property
@@ -204,8 +212,12 @@ class LiveLoop:
         outage = self._outage
         if outage is None:
             outage = self._outage = Outage(policy, exc)
-            log.warning("%s; reconnecting (up to %d attempts in %g s)", exc, policy.attempts,
-                        policy.max_wait_s)  # fmt: skip
+            log.warning(
+                "%s; reconnecting (up to %d attempts in %g s)",
+                exc,
+                policy.attempts,
+                policy.max_wait_s,
+            )
         else:
             log.warning("%r gave no frame after reopening: %s", source.name, exc)
         self._release()
@@ -214,8 +226,13 @@ class LiveLoop:
         except Exception as err:  # a device that vanished may fail to close; reopen anyway
             log.warning("closing lost %r failed: %s", source.name, err)
         while (delay := outage.next_delay()) is not None:
-            log.warning("reconnecting to %r in %.2g s (attempt %d of %d)", source.name, delay,
-                        outage.attempts + 1, policy.attempts)  # fmt: skip
+            log.warning(
+                "reconnecting to %r in %.2g s (attempt %d of %d)",
+                source.name,
+                delay,
+                outage.attempts + 1,
+                policy.attempts,
+            )
             if not self._sleep(delay):
                 return  # stopping: _frames reports it, run() finalises the sinks
             outage.attempts += 1
@@ -223,8 +240,7 @@ class LiveLoop:
             try:
                 source.reopen()
             except (SourceError, OSError) as err:
-                log.warning("attempt %d to reopen %r failed: %s", outage.attempts, source.name,
-                            err)  # fmt: skip
+                log.warning("attempt %d to reopen %r failed: %s", outage.attempts, source.name, err)
                 continue
             self._grabber = LatestFrame(source, self.options.stall_s).start()
             return
@@ -244,8 +260,9 @@ class LiveLoop:
         while grabber.alive and time.monotonic() < deadline and not self._stopping():
             time.sleep(POLL_S)
         if grabber.alive:
-            log.warning("a read of %r is still blocked in its driver; closing it anyway",
-                        self.source.name)  # fmt: skip
+            log.warning(
+                "a read of %r is still blocked in its driver; closing it anyway", self.source.name
+            )
         self._retire_grabber(timeout=0)
 
     def _sleep(self, seconds: float) -> bool:
@@ -263,8 +280,13 @@ class LiveLoop:
         assert outage is not None
         self.stats.reconnects += 1
         self.stats.offline_s += outage.elapsed_s
-        log.info("reconnected to %r after %d attempt%s, %.1f s without frames", self.source.name,
-                 outage.attempts, "s" * (outage.attempts != 1), outage.elapsed_s)  # fmt: skip
+        log.info(
+            "reconnected to %r after %d attempt%s, %.1f s without frames",
+            self.source.name,
+            outage.attempts,
+            "s" * (outage.attempts != 1),
+            outage.elapsed_s,
+        )
 
     def _fit(self, frame: Frame) -> Frame:
         """After a reconnect, frames of another size are scaled to the first frame's size."""
@@ -277,9 +299,15 @@ class LiveLoop:
         if fitted is not frame and self._resized_after != self.stats.reconnects:
             self._resized_after = self.stats.reconnects
             h, w = frame.image.shape[:2]
-            log.warning("%r came back at %dx%d; its frames are scaled to %dx%d, the size the "
-                        "outputs were opened with", self.source.name, w, h,
-                        self._shapes[0][1], self._shapes[0][0])  # fmt: skip
+            log.warning(
+                "%r came back at %dx%d; its frames are scaled to %dx%d, the size the "
+                "outputs were opened with",
+                self.source.name,
+                w,
+                h,
+                self._shapes[0][1],
+                self._shapes[0][0],
+            )
         return fitted
 
     def _one(self, frame: Frame, meter: FpsMeter) -> None:

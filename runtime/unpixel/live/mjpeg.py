@@ -53,8 +53,10 @@ def check_bind(host: str, token: str | None) -> None:
     if token is not None and len(token) < MIN_TOKEN:
         raise ValueError(f"the token must have at least {MIN_TOKEN} characters")
     if token is None and not is_loopback(host):
-        raise ValueError(f"serving on {host!r} would show the stream to the network: give a "
-                         "--token (clients add ?token=...) or bind 127.0.0.1")  # fmt: skip
+        raise ValueError(
+            f"serving on {host!r} would show the stream to the network: give a "
+            "--token (clients add ?token=...) or bind 127.0.0.1"
+        )
 
 
 class _Server(ThreadingHTTPServer):
@@ -122,8 +124,10 @@ class _Handler(BaseHTTPRequestHandler):
                 seq, data = sink.next_jpeg(seq)
                 if data is None:
                     return
-                head = (f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\n"
-                        f"Content-Length: {len(data)}\r\n\r\n")  # fmt: skip
+                head = (
+                    f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\n"
+                    f"Content-Length: {len(data)}\r\n\r\n"
+                )
                 self.wfile.write(head.encode() + data + b"\r\n")
                 self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError, TimeoutError):
@@ -133,8 +137,15 @@ class _Handler(BaseHTTPRequestHandler):
 class MjpegSink(Sink):
     """Serve the views as MJPEG on ``host:port`` (port 0: any free port; see :attr:`url`)."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 8080, *, token: str | None = None,
-                 max_clients: int = 4, quality: int = 80) -> None:  # fmt: skip
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 8080,
+        *,
+        token: str | None = None,
+        max_clients: int = 4,
+        quality: int = 80,
+    ) -> None:
         check_bind(host, token)
         if max_clients < 1:
             raise ValueError(f"max_clients must be >= 1, got {max_clients}")
@@ -147,16 +158,20 @@ class MjpegSink(Sink):
         self._jpeg: tuple[int, bytes] | None = None
         self._clients = 0
         self._closed = False
-        server_cls = type("_Server6", (_Server,), {"address_family": socket.AF_INET6}) \
-            if ":" in host else _Server  # fmt: skip
+        server_cls = (
+            type("_Server6", (_Server,), {"address_family": socket.AF_INET6})
+            if ":" in host
+            else _Server
+        )
         try:
             self._server = server_cls((host, port), _Handler)
         except OSError as exc:
             raise SinkError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from exc
         self._server.sink = self
         self.host, self.port = host, self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.2,),
-                                        name="unpixel-mjpeg", daemon=True)  # fmt: skip
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.2,), name="unpixel-mjpeg", daemon=True
+        )
         self._thread.start()
 
     @property

@@ -82,14 +82,16 @@ class VideoFileSink(Sink):
     the frames of a camera that came back at another size).
     """
 
-    def __init__(self, path: str | os.PathLike[str], fps: float | None = 30.0,
-                 probe: int = 15) -> None:  # fmt: skip
+    def __init__(
+        self, path: str | os.PathLike[str], fps: float | None = 30.0, probe: int = 15
+    ) -> None:
         from unpixel.video import VIDEO_SUFFIXES, VideoWriter
 
         self.path = Path(path)
         if self.path.suffix.lower() not in VIDEO_SUFFIXES:
-            raise ValueError(f"a video file name ends in {', '.join(VIDEO_SUFFIXES)}; "
-                             f"got {self.path.name!r}")  # fmt: skip
+            raise ValueError(
+                f"a video file name ends in {', '.join(VIDEO_SUFFIXES)}; got {self.path.name!r}"
+            )
         self._writer = VideoWriter(self.path, fps or 30.0)
         self._held: list[Packet] | None = None if fps else []
         self._probe = probe
@@ -163,8 +165,11 @@ def gui_available() -> bool:
     import cv2
 
     info = cv2.getBuildInformation()
-    if any(line.split(":")[0].strip() == "GUI" and line.split(":")[1].strip() == "NONE"
-           for line in info.splitlines() if ":" in line):  # fmt: skip
+    if any(
+        line.split(":")[0].strip() == "GUI" and line.split(":")[1].strip() == "NONE"
+        for line in info.splitlines()
+        if ":" in line
+    ):
         return False
     if sys.platform.startswith("linux"):
         return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))

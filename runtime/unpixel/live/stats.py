@@ -76,17 +76,26 @@ class LoopStats:
             return None if v is None else round(v, 2)
 
         return {
-            "source": self.source, "live": self.live,
+            "source": self.source,
+            "live": self.live,
             "size": list(self.size) if self.size else None,
-            "frames": self.frames, "captured": self.captured, "dropped": self.dropped,
+            "frames": self.frames,
+            "captured": self.captured,
+            "dropped": self.dropped,
             "pixelated_frames": self.pixelated_frames,
-            "elapsed_s": round(self.elapsed_s, 3), "fps": round(self.fps, 2),
-            "latency_ms": {"p50": ms(percentile(self.latency_ms, 50)),
-                           "p95": ms(percentile(self.latency_ms, 95)),
-                           "max": ms(max(self.latency_ms, default=None))},
-            "process_ms": {"p50": ms(percentile(self.process_ms, 50)),
-                           "p95": ms(percentile(self.process_ms, 95))},
-            "reconnects": self.reconnects, "reconnect_attempts": self.reconnect_attempts,
+            "elapsed_s": round(self.elapsed_s, 3),
+            "fps": round(self.fps, 2),
+            "latency_ms": {
+                "p50": ms(percentile(self.latency_ms, 50)),
+                "p95": ms(percentile(self.latency_ms, 95)),
+                "max": ms(max(self.latency_ms, default=None)),
+            },
+            "process_ms": {
+                "p50": ms(percentile(self.process_ms, 50)),
+                "p95": ms(percentile(self.process_ms, 95)),
+            },
+            "reconnects": self.reconnects,
+            "reconnect_attempts": self.reconnect_attempts,
             "offline_s": round(self.offline_s, 3),
             "stop_reason": self.stop_reason,
-        }  # fmt: skip
+        }

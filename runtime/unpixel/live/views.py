@@ -29,12 +29,14 @@ def side_by_side(before: np.ndarray, after: np.ndarray, labels: bool = True) -> 
 def put_text(image: np.ndarray, text: str, origin: tuple[int, int], scale: float = 0.5) -> None:
     """White text with a dark outline, readable on any picture (drawn in place)."""
     for colour, thick in (((0, 0, 0), 3), ((255, 255, 255), 1)):
-        cv2.putText(image, text, origin, cv2.FONT_HERSHEY_SIMPLEX, scale, colour, thick,
-                    cv2.LINE_AA)  # fmt: skip
+        cv2.putText(
+            image, text, origin, cv2.FONT_HERSHEY_SIMPLEX, scale, colour, thick, cv2.LINE_AA
+        )
 
 
-def overlay(image: np.ndarray, fps: float, latency_ms: float, pixelated_share: float,
-            dropped: int = 0) -> np.ndarray:  # fmt: skip
+def overlay(
+    image: np.ndarray, fps: float, latency_ms: float, pixelated_share: float, dropped: int = 0
+) -> np.ndarray:
     """Draw the loop's figures in the top-left corner of ``image`` (in place) and return it."""
     text = f"{fps:4.1f} FPS  {latency_ms:5.0f} ms  pixelated {pixelated_share:4.0%}"
     if dropped:

@@ -173,17 +173,15 @@ def test_delayed_processor_adds_its_time(h):
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
-def test_live_stream_mode_reports_a_failing_frame_instead_of_hanging(monkeypatch):
+def test_live_stream_mode_reports_a_failing_frame_instead_of_hanging():
     from unpixel.live.sources import Frame
 
     with PipelineProcessor.create(mode=RunningMode.LIVE_STREAM) as processor:
         image = SampleSource(frames=3, size=(96, 64)).clip.frame(0)
 
-        def broken(*args, **kw):
-            raise RuntimeError("engine failed")
-
-        monkeypatch.setattr(processor.pipeline, "_process", broken)
+        processor.pipeline.classifier.close()  # every frame now fails in the classifier
         t0 = time.monotonic()
-        with pytest.raises(RuntimeError, match="pipeline failed"):
+        with pytest.raises(RuntimeError, match="pipeline failed") as caught:
             processor(Frame(image, 0, 0, 0.0))
+        assert isinstance(caught.value.__cause__, ValueError)  # "this ... engine is closed"
         assert time.monotonic() - t0 < 5
