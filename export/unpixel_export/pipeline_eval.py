@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from unpixel.degrade import pixelate
+from unpixel.geometry import Box
 from unpixel.grid import Grid
 from unpixel.metrics import psnr
 from unpixel.pipeline import Pipeline
@@ -55,7 +56,6 @@ ERRORS = ("not_flagged", "no_grid", "wrong_grid", "false_region")
 PARTS = (("int8_true_grid", "fp32_true_grid"), ("int8_pipeline", "int8_true_grid"),
          ("fp32_pipeline", "fp32_true_grid"), ("int8_pipeline", "fp32_pipeline"))  # fmt: skip
 """The differences of the second table: int8 restorer, detection + grid (int8, fp32), all."""
-Box = tuple[int, int, int, int]
 
 
 def region_box(shape: tuple[int, ...], block: int, phase: tuple[int, int],
@@ -68,7 +68,7 @@ def region_box(shape: tuple[int, ...], block: int, phase: tuple[int, int],
         k = int(rng.integers(0, cells - n + 1))
         sides.append((p + k * block, n * block))
     (y, h), (x, w) = sides
-    return x, y, w, h
+    return Box(x, y, w, h)
 
 
 def restore_given_grid(pipeline: Pipeline, frame: np.ndarray, grid: Grid, box: Box) -> np.ndarray:

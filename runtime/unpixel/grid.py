@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from unpixel.geometry import Box
 from unpixel.image import check_image, check_region, luma8
 
 MIN_BLOCK = 2
@@ -201,9 +202,7 @@ MIN_VOTES = 2
 """Tiles that must agree on a grid when a region's tiles vote (a lone tile is not enough)."""
 
 
-def vote_grid(
-    image: np.ndarray, boxes: list[tuple[int, int, int, int]], min_votes: int = MIN_VOTES
-) -> Grid | None:
+def vote_grid(image: np.ndarray, boxes: list[Box], min_votes: int = MIN_VOTES) -> Grid | None:
     """The grid most ``boxes`` find on their own (same block size and phase), or None.
 
     None when fewer than ``min_votes`` boxes agree or two grids tie. The confidence is the
@@ -224,9 +223,7 @@ def vote_grid(
     return Grid(block=best[0].block, phase=best[0].phase, confidence=round(confidence, 4))
 
 
-def region_grid(
-    image: np.ndarray, box: tuple[int, int, int, int], parts: list[tuple[int, int, int, int]] = ()
-) -> Grid | None:
+def region_grid(image: np.ndarray, box: Box, parts: list[Box] = ()) -> Grid | None:
     """The grid of a flagged region ``box``: sought on the whole box, else voted by ``parts``.
 
     ``parts``: the boxes of the region's flagged tiles (:func:`unpixel.tiles.flagged_groups`).

@@ -7,6 +7,8 @@ from typing import Any
 import cv2
 import numpy as np
 
+from unpixel.geometry import Box
+
 MAX_PIXELS = 8192 * 8192
 """Largest image (height x width) any function accepts; larger ones are rejected up front."""
 
@@ -36,13 +38,11 @@ def check_image(image: object, name: str = "image", *, min_size: int = 1) -> np.
     return image
 
 
-def check_region(
-    region: tuple[int, int, int, int] | None, shape: tuple[int, ...]
-) -> tuple[int, int, int, int]:
+def check_region(region: tuple[int, int, int, int] | None, shape: tuple[int, ...]) -> Box:
     """Validate an ``(x, y, w, h)`` region inside an image of ``shape``; None is the whole image."""
     height, width = shape[:2]
     if region is None:
-        return 0, 0, width, height
+        return Box(0, 0, width, height)
     try:
         x, y, w, h = (int(v) for v in region)
     except (TypeError, ValueError):
@@ -51,7 +51,7 @@ def check_region(
         raise ValueError(f"region {region!r} is empty")
     if x < 0 or y < 0 or x + w > width or y + h > height:
         raise ValueError(f"region {region!r} does not lie inside the {width}x{height} image")
-    return x, y, w, h
+    return Box(x, y, w, h)
 
 
 _LUMA_WEIGHTS = (0.114, 0.587, 0.299)
