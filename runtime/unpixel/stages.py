@@ -95,7 +95,10 @@ class FrameStages:
                 sizes.append(mark_cells(frame, area, lr, mask))
                 images.append(lr)
                 continue
-            cells = self._cell_finder.submit(mark_cells, frame, area, lr, mask)
+            try:
+                cells = self._cell_finder.submit(mark_cells, frame, area, lr, mask)
+            except RuntimeError:  # shut down by close() while this frame ran
+                raise ValueError("this pipeline is closed") from None
             start = time.perf_counter()
             images.append(self.restorer.upscale(lr, area.block))
             restoring += time.perf_counter() - start

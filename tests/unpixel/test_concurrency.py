@@ -89,7 +89,8 @@ def test_out_of_order_video_timestamps_from_threads_are_clear_errors(frames):
                 f.result()
 
 
-def test_close_while_other_threads_process(frames):
+@pytest.mark.parametrize("which", [1, 0], ids=["pixelated", "clean"])
+def test_close_while_other_threads_process(frames, which):
     pipe = up.Pipeline.create()
     started = threading.Barrier(4)
     outcomes: list[str] = []
@@ -98,7 +99,7 @@ def test_close_while_other_threads_process(frames):
         started.wait()
         try:
             for _ in range(200):
-                pipe.process(frames[1])
+                pipe.process(frames[which])
             outcomes.append("finished")
         except ValueError as exc:
             outcomes.append("closed" if "closed" in str(exc) else f"other: {exc}")
