@@ -132,3 +132,62 @@ def test_run_pixels_maps_a_uint8_output_like_dequantise_then_round(scale, zero_p
         assert got.dtype == np.uint8 and got.shape == raw.shape
         assert np.array_equal(got, want.astype(np.uint8))
         assert np.array_equal(engine.run_pixels(raw), got)  # the table is built once
+
+
+def test_invoke_timer_counts_every_backend_call_of_the_engines_it_is_set_on():
+    from unpixel.engines import InvokeTimer
+
+    path = ENTRIES[("classifier", "tflite-int8")].verify(ROOT)
+    engine, other = (open_engine(path, FORMATS["tflite-int8"], 1) for _ in range(2))
+    tiles = np.zeros((2, 64, 64, 3), np.uint8)
+    with engine, other:
+        assert engine.timer is None
+        untimed = engine.run(tiles)
+        timer = InvokeTimer()
+        engine.timer = other.timer = timer
+        assert np.array_equal(engine.run(tiles), untimed)  # timing changes no output
+        other.run(tiles)
+        assert timer.calls == 2 and timer.ms > 0
+        timer.reset()
+        assert (timer.calls, timer.ms) == (0, 0.0)
+        engine.timer = None
+        engine.run(tiles)
+        assert timer.calls == 0
+
+
+def test_invoke_timer_is_thread_safe():
+    import threading
+
+    from unpixel.engines import InvokeTimer
+
+    timer = InvokeTimer()
+
+    def add() -> None:
+        for _ in range(10_000):
+            timer.add(1e-6)
+
+    threads = [threading.Thread(target=add) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert timer.calls == 40_000 and timer.ms == pytest.approx(40.0)
+
+
+def test_a_failed_backend_call_is_timed_too():
+    from unpixel.engines import InvokeTimer
+    from unpixel.engines.base import Engine, TensorInfo
+
+    class Broken(Engine):
+        backend, accelerator = "broken", "cpu"
+        input = TensorInfo("in", (-1, -1, -1, 3), np.dtype(np.uint8), 1 / 255, 0)
+        output = input
+
+        def _invoke(self, x):
+            raise RuntimeError("backend failed")
+
+    with Broken() as engine:
+        engine.timer = InvokeTimer()
+        with pytest.raises(RuntimeError, match="backend failed"):
+            engine.run(np.zeros((1, 4, 4, 3), np.uint8))
+        assert engine.timer.calls == 1

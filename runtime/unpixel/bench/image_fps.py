@@ -1,14 +1,15 @@
-"""Pipeline FPS per resolution and pixelated share, with the per-stage breakdown.
+"""IMAGE-mode pipeline FPS per resolution and pixelated share, with the per-stage breakdown.
 
 Each frame's ``Result.timings`` gives the stages; the time spent inside model invocation is
-measured by wrapping each engine's ``_invoke`` (the backend call, after quantisation), so
-``overhead`` = frame time outside the models, as a share of the frame time.
+added up by an :class:`~unpixel.engines.InvokeTimer` set on every engine of the pipeline (the
+backend call, after quantisation), so ``overhead`` = frame time outside the models, as a
+share of the frame time. VIDEO mode is :mod:`unpixel.bench.video_fps`.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -17,29 +18,10 @@ import numpy as np
 
 from unpixel.bench.measure import summarize
 from unpixel.bench.workloads import BLOCK, bench_frame
+from unpixel.engines import InvokeTimer
 
 NOT_STAGES = frozenset({"total", "wall", "invoke", "pixelated", "tiles", "reused_detection"})
 """Keys of a frame's timings that are not stage times in ms (totals, counts, flags)."""
-
-
-class InvokeClock:
-    """Adds up the time the engines it wraps spend in their backend call, in ms."""
-
-    def __init__(self) -> None:
-        self.ms = 0.0
-
-    def wrap(self, engine: Any) -> None:
-        """Time ``engine``'s backend call from now on (an instance attribute shadows it)."""
-        inner: Callable[[np.ndarray], np.ndarray] = engine._invoke
-
-        def timed(x: np.ndarray) -> np.ndarray:
-            t0 = time.perf_counter()
-            try:
-                return inner(x)
-            finally:
-                self.ms += (time.perf_counter() - t0) * 1e3
-
-        engine._invoke = timed
 
 
 def pipeline_engines(pipe: Any) -> list[Any]:
@@ -53,8 +35,13 @@ def timed_pipeline(
     precision: str,
     threads: int,
     models_dir: Path | None = None,
-) -> Iterator[tuple[Any, InvokeClock]]:
-    """A pipeline on the shipped models (or ``models_dir``'s) with an :class:`InvokeClock`."""
+) -> Iterator[tuple[Any, InvokeTimer]]:
+    """A pipeline on the shipped models (or ``models_dir``'s), its engines timed by one timer.
+
+    Yields:
+        The pipeline and the :class:`~unpixel.engines.InvokeTimer` set on all its engines.
+
+    """
     from unpixel.options import PipelineOptions
     from unpixel.pipeline import Pipeline
 
@@ -62,21 +49,21 @@ def timed_pipeline(
         backend=backend, precision=precision, num_threads=threads, models_dir=models_dir
     )
     with Pipeline.create(options) as pipe:
-        clock = InvokeClock()
+        timer = InvokeTimer()
         for engine in pipeline_engines(pipe):
-            clock.wrap(engine)
-        yield pipe, clock
+            engine.timer = timer
+        yield pipe, timer
 
 
-def run_frame(pipe: Any, clock: InvokeClock, frame: np.ndarray) -> dict[str, float]:
+def run_frame(pipe: Any, timer: InvokeTimer, frame: np.ndarray) -> dict[str, float]:
     """Process one frame; its stage timings plus ``invoke`` (ms) and ``wall`` (ms)."""
-    clock.ms = 0.0
+    timer.reset()
     t0 = time.perf_counter()
     result = pipe.process(frame)
     wall = (time.perf_counter() - t0) * 1e3
     return {
         **result.timings,
-        "invoke": clock.ms,
+        "invoke": timer.ms,
         "wall": wall,
         "pixelated": float(result.detection.pixelated),
     }
@@ -112,13 +99,13 @@ def bench_pipeline(
 ) -> list[dict[str, Any]]:
     """Frame time of every resolution x coverage: medians of ``runs`` frames after warm-up."""
     out = []
-    with timed_pipeline(backend, precision, threads, models_dir) as (pipe, clock):
+    with timed_pipeline(backend, precision, threads, models_dir) as (pipe, timer):
         for width, height in resolutions:
             for coverage in coverages:
                 frame = bench_frame(width, height, coverage, block)
                 for _ in range(warmup):
                     pipe.process(frame)
-                rows = [run_frame(pipe, clock, frame) for _ in range(runs)]
+                rows = [run_frame(pipe, timer, frame) for _ in range(runs)]
                 out.append(
                     {
                         "backend": backend,

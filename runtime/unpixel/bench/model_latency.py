@@ -3,8 +3,9 @@
 In the spirit of TFLite's ``benchmark_model``: init time, first inference, mean warm-up,
 p50/p90/p99 latency, peak RSS and file size, with the parity figures of the manifest.
 
-Each configuration runs in a fresh Python process (``python -m unpixel.bench.models ARGS``)
-so that its peak RSS is its own; ``in_process=True`` skips that (tests, quick checks).
+Each configuration runs in a fresh Python process
+(``python -m unpixel.bench.model_latency ARGS``) so that its peak RSS is its own;
+``in_process=True`` skips that (tests, quick checks).
 """
 
 from __future__ import annotations
@@ -154,7 +155,7 @@ def run_model(
         }
     )
     proc = subprocess.run(
-        [sys.executable, "-m", "unpixel.bench.models", args],
+        [sys.executable, "-m", "unpixel.bench.model_latency", args],
         capture_output=True,
         text=True,
         timeout=WORKER_TIMEOUT_S,

@@ -36,8 +36,13 @@ def plot_models(result: dict[str, Any], path: Path) -> Path:
     bars = ax.barh(labels, [r["latency_ms"]["p50"] for r in rows], color="#4c72b0")
     for bar, r in zip(bars, rows, strict=True):
         if r.get("roof_pct") is not None:
-            ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2,
-                    f" {r['roof_pct']:.0f}% of roof", va="center", fontsize=7)  # fmt: skip
+            ax.text(
+                bar.get_width(),
+                bar.get_y() + bar.get_height() / 2,
+                f" {r['roof_pct']:.0f}% of roof",
+                va="center",
+                fontsize=7,
+            )
     ax.set_xlim(0, 1.25 * max(r["latency_ms"]["p50"] for r in rows))
     ax.invert_yaxis()
     ax.set_xlabel(f"p50 latency, ms ({top} threads; one 1280x720 frame of work)")

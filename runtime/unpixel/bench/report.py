@@ -167,7 +167,7 @@ def pipeline_table(rows: list[dict[str, Any]]) -> str:
 
 def video_label(clip: str) -> str:
     """A VIDEO clip's short name for the tables."""
-    from unpixel.bench.video import CLIP_LABELS
+    from unpixel.bench.video_fps import CLIP_LABELS
 
     return CLIP_LABELS.get(clip, clip)
 

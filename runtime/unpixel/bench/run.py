@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from unpixel.bench.baselines import bench_bicubic, bench_keras
+from unpixel.bench.image_fps import bench_pipeline
 from unpixel.bench.measure import code_version, interleaved_ms, machine, summarize
-from unpixel.bench.models import ModelCase, model_cases, run_model
-from unpixel.bench.pipeline import bench_pipeline
+from unpixel.bench.model_latency import ModelCase, model_cases, run_model
 from unpixel.bench.roof import default_roof_file, measure_roof
 from unpixel.bench.targets import check_targets
-from unpixel.bench.video import SWEEPS, VIDEO_RESOLUTIONS, bench_video
+from unpixel.bench.video_fps import SWEEPS, VIDEO_RESOLUTIONS, bench_video
 from unpixel.bench.workloads import COVERAGES, RESOLUTIONS, model_input
 from unpixel.formats import DEPLOY_FORMATS, Format, get_format
 from unpixel.options import default_models_dir
@@ -62,7 +62,7 @@ class BenchSettings:
     def quick(cls) -> BenchSettings:
         """The default: fp32 and int8 LiteRT at 2 threads, the int8 pipeline, 3 frames a case.
 
-        VIDEO mode at 1280x720 and 640x480, 30 frames a clip. About 45-55 s on 2 cores.
+        VIDEO mode at 1280x720 and 640x480, 30 frames a clip.
         """
         return cls(video_resolutions=VIDEO_RESOLUTIONS)
 

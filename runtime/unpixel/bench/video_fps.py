@@ -1,6 +1,6 @@
 """VIDEO-mode pipeline cost: clips of frames in order, with the sweep and the detection reuse.
 
-IMAGE mode (:mod:`unpixel.bench.pipeline`) classifies every frame from scratch; a live camera
+IMAGE mode (:mod:`unpixel.bench.image_fps`) classifies every frame from scratch; a live camera
 runs VIDEO mode (``PipelineOptions(running_mode=VIDEO, sweep=K)``), which reuses a settled
 detection while the mosaic's cells stay flat and, with ``sweep`` > 1, classifies a rotating
 1/K of the tiles per frame (plus every tile at or next to the last detection). Three clips:

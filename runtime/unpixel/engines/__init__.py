@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from unpixel.engines.base import Engine, TensorInfo, check_model_file
+from unpixel.engines.base import Engine, InvokeTimer, TensorInfo, check_model_file
 from unpixel.formats import Format
 
-__all__ = ["Engine", "TensorInfo", "check_model_file", "open_engine"]
+__all__ = ["Engine", "InvokeTimer", "TensorInfo", "check_model_file", "open_engine"]
 
 
-def open_engine(path: str | Path, fmt: Format, num_threads: int, delegate: str = "cpu",
-                strict: bool = False) -> Engine:  # fmt: skip
+def open_engine(
+    path: str | Path, fmt: Format, num_threads: int, delegate: str = "cpu", strict: bool = False
+) -> Engine:
     """Load ``path`` (a file of format ``fmt``) on its backend.
 
     ``delegate``: "cpu" (XNNPACK on LiteRT), "gpu", or a path to an external LiteRT delegate.

@@ -1,12 +1,15 @@
 """The engine interface: one model file, uint8 RGB pixels in, float32 out.
 
 An engine hides its backend's dtype and quantisation: :meth:`Engine.run` takes pixels as
-uint8 RGB (N, H, W, 3) and returns the model's output as float32, dequantised.
+uint8 RGB (N, H, W, 3) and returns the model's output as float32, dequantised. An
+:class:`InvokeTimer` set as :attr:`Engine.timer` adds up the time spent in the backend call
+(benchmarks use it to split a frame's time into model time and everything else).
 """
 
 from __future__ import annotations
 
 import threading
+import time
 import warnings
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -38,8 +41,50 @@ class TensorInfo:
 
     def to_dict(self) -> dict[str, object]:
         """JSON form, as the manifest records it."""
-        return {"name": self.name, "shape": list(self.shape), "dtype": np.dtype(self.dtype).name,
-                "scale": self.scale, "zero_point": self.zero_point}  # fmt: skip
+        return {
+            "name": self.name,
+            "shape": list(self.shape),
+            "dtype": np.dtype(self.dtype).name,
+            "scale": self.scale,
+            "zero_point": self.zero_point,
+        }
+
+
+class InvokeTimer:
+    """Adds up the wall time engines spend in their backend call, and how many calls there were.
+
+    The call is the backend's invocation only: after :meth:`Engine.quantise`, before
+    :meth:`Engine.dequantise` or the output lookup table. One timer may be shared by several
+    engines (set it as each one's :attr:`Engine.timer`); :meth:`add` is thread-safe, so
+    engines invoked from different threads may share it.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seconds = 0.0
+        self._calls = 0
+
+    def add(self, seconds: float) -> None:
+        """Count one backend call that took ``seconds``."""
+        with self._lock:
+            self._seconds += seconds
+            self._calls += 1
+
+    @property
+    def ms(self) -> float:
+        """Total time of the calls counted since creation or :meth:`reset`, in milliseconds."""
+        return self._seconds * 1e3
+
+    @property
+    def calls(self) -> int:
+        """Number of calls counted since creation or :meth:`reset`."""
+        return self._calls
+
+    def reset(self) -> None:
+        """Start counting from zero."""
+        with self._lock:
+            self._seconds = 0.0
+            self._calls = 0
 
 
 class Engine(ABC):
@@ -48,12 +93,19 @@ class Engine(ABC):
     Thread-safe: calls to :meth:`run` from several threads take turns on the model (neither
     backend allows concurrent invocations of one interpreter or session); :meth:`close`
     waits for a running call, and :meth:`run` after :meth:`close` raises ``ValueError``.
+
+    Attributes:
+        timer: None (the default: nothing is timed), or an :class:`InvokeTimer` that every
+            backend call of this engine adds its time to. Set or clear it at any time; a
+            call reads it once, under the engine's lock.
+
     """
 
     backend: str
     accelerator: str  # what actually runs it: "xnnpack", "cpu", "gpu", "cuda", a delegate path
     input: TensorInfo
     output: TensorInfo
+    timer: InvokeTimer | None = None
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -67,6 +119,7 @@ class Engine(ABC):
         """Drop the backend's resources (called once, under the lock)."""
 
     def _raw(self, pixels: np.ndarray) -> np.ndarray:
+        """Check and quantise ``pixels``, invoke the backend (timed when :attr:`timer` is set)."""
         if pixels.dtype != np.uint8 or pixels.ndim != 4 or pixels.shape[-1] != 3:
             raise ValueError(
                 f"engine input must be uint8 (N, H, W, 3), got {pixels.dtype} {pixels.shape}"
@@ -75,7 +128,14 @@ class Engine(ABC):
         with self._lock:
             if self.closed:
                 raise ValueError(f"this {self.backend} engine is closed")
-            return self._invoke(x)
+            timer = self.timer
+            if timer is None:
+                return self._invoke(x)
+            start = time.perf_counter()
+            try:
+                return self._invoke(x)
+            finally:
+                timer.add(time.perf_counter() - start)
 
     def run(self, pixels: np.ndarray) -> np.ndarray:
         """uint8 RGB pixels (N, H, W, 3) -> the output as float32 (dequantised)."""
@@ -97,7 +157,9 @@ class Engine(ABC):
             if self._identity:  # quantised as pixels (scale 1/255, zero point 0)
                 return raw
             flat = np.ascontiguousarray(raw).reshape(-1, raw.shape[-1] * raw.shape[-2])
-            return cv2.LUT(flat, self._lut).reshape(raw.shape)  # ~8x numpy's lut[raw]
+            return cv2.LUT(flat, self._lut).reshape(
+                raw.shape
+            )  # one table pass, faster than lut[raw]
         out = self.dequantise(raw) * np.float32(255.0)
         return np.clip(np.rint(out, out=out), 0, 255, out=out).astype(np.uint8)
 
@@ -109,8 +171,7 @@ class Engine(ABC):
         info = self.input
         if not info.quantised:
             return pixels.astype(np.float32) * np.float32(PIXEL_SCALE)
-        if (info.dtype == np.uint8 and info.zero_point == 0
-                and abs(info.scale - PIXEL_SCALE) < 1e-9):  # fmt: skip
+        if info.dtype == np.uint8 and info.zero_point == 0 and abs(info.scale - PIXEL_SCALE) < 1e-9:
             return pixels
         q = np.rint(pixels.astype(np.float32) * np.float32(PIXEL_SCALE / info.scale))
         bounds = np.iinfo(info.dtype)
@@ -156,8 +217,9 @@ def check_model_file(path: Path, magic: bytes | None, offset: int = 0) -> Path:
 def check_single_io(path: Path, inputs: list[object], outputs: list[object]) -> None:
     """The models here have one input and one output; anything else is a :class:`ModelError`."""
     if len(inputs) != 1 or len(outputs) != 1:
-        raise ModelError(f"{path}: expected one input and one output, "
-                         f"got {len(inputs)} and {len(outputs)}")  # fmt: skip
+        raise ModelError(
+            f"{path}: expected one input and one output, got {len(inputs)} and {len(outputs)}"
+        )
 
 
 def fallback(message: str, strict: bool) -> None:

@@ -49,8 +49,12 @@ def interpreter_module() -> Any:
     try:
         import tensorflow as tf  # type: ignore[import-not-found]
 
-        warnings.warn("ai-edge-litert is not installed; using tf.lite from TensorFlow: "
-                      "pip install ai-edge-litert", RuntimeWarning, stacklevel=2)  # fmt: skip
+        warnings.warn(
+            "ai-edge-litert is not installed; using tf.lite from TensorFlow: "
+            "pip install ai-edge-litert",
+            RuntimeWarning,
+            stacklevel=2,
+        )
         return tf.lite.experimental if hasattr(tf.lite, "experimental") else tf.lite
     except ImportError:
         raise ImportError(
@@ -71,8 +75,9 @@ class LiteRTEngine(Engine):
 
     backend = "litert"
 
-    def __init__(self, path: str | Path, num_threads: int, delegate: str = "cpu",
-                 strict: bool = False) -> None:  # fmt: skip
+    def __init__(
+        self, path: str | Path, num_threads: int, delegate: str = "cpu", strict: bool = False
+    ) -> None:
         super().__init__()
         path = check_model_file(Path(path), b"TFL3", offset=4)
         module = interpreter_module()
@@ -80,9 +85,10 @@ class LiteRTEngine(Engine):
         interpreter_class = getattr(module, "Interpreter", None) or module.Interpreter
         try:
             self._interp = interpreter_class(
-                model_content=path.read_bytes(), num_threads=num_threads,
+                model_content=path.read_bytes(),
+                num_threads=num_threads,
                 experimental_delegates=delegates or None,
-            )  # fmt: skip
+            )
             self._interp.allocate_tensors()
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f"LiteRT cannot load {path}: {exc}") from exc

@@ -17,8 +17,12 @@ from unpixel.engines.base import (
 from unpixel.errors import MissingExtraError, ModelError
 
 GPU_PROVIDERS = ("TensorrtExecutionProvider", "CUDAExecutionProvider")
-_DTYPES = {"tensor(float)": np.float32, "tensor(uint8)": np.uint8, "tensor(int8)": np.int8,
-           "tensor(float16)": np.float16}  # fmt: skip
+_DTYPES = {
+    "tensor(float)": np.float32,
+    "tensor(uint8)": np.uint8,
+    "tensor(int8)": np.int8,
+    "tensor(float16)": np.float16,
+}
 
 
 def _ort() -> Any:
@@ -40,14 +44,17 @@ class OnnxEngine(Engine):
 
     backend = "onnx"
 
-    def __init__(self, path: str | Path, num_threads: int, delegate: str = "cpu",
-                 strict: bool = False) -> None:  # fmt: skip
+    def __init__(
+        self, path: str | Path, num_threads: int, delegate: str = "cpu", strict: bool = False
+    ) -> None:
         super().__init__()
         path = check_model_file(Path(path), None)
         ort = _ort()
         if delegate not in ("cpu", "gpu"):
-            raise ValueError(f"ONNX Runtime takes delegate 'cpu' or 'gpu', not {delegate!r} "
-                             "(an external delegate library is a LiteRT option)")  # fmt: skip
+            raise ValueError(
+                f"ONNX Runtime takes delegate 'cpu' or 'gpu', not {delegate!r} "
+                "(an external delegate library is a LiteRT option)"
+            )
         providers = ["CPUExecutionProvider"]
         self.accelerator = "cpu"
         if delegate == "gpu":
@@ -56,8 +63,10 @@ class OnnxEngine(Engine):
                 providers = have + providers
                 self.accelerator = "gpu"
             else:
-                fallback("ONNX Runtime has no CUDA or TensorRT provider here "
-                         "(install onnxruntime-gpu)", strict)  # fmt: skip
+                fallback(
+                    "ONNX Runtime has no CUDA or TensorRT provider here (install onnxruntime-gpu)",
+                    strict,
+                )
         options = ort.SessionOptions()
         options.intra_op_num_threads = num_threads
         options.inter_op_num_threads = 1
@@ -75,8 +84,9 @@ class OnnxEngine(Engine):
         try:
             return self._session.run(None, {self.input.name: x})[0]
         except Exception as exc:
-            raise ValueError(f"model input {self.input.shape} cannot take shape {x.shape}: "
-                             f"{exc}") from exc  # fmt: skip
+            raise ValueError(
+                f"model input {self.input.shape} cannot take shape {x.shape}: {exc}"
+            ) from exc
 
     def _release(self) -> None:
         """Drop the session."""

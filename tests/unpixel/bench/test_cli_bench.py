@@ -16,14 +16,12 @@ def test_markdown_table_aligns():
 
 def test_bench_command_writes_tables_json_and_charts(tmp_path, capsys):
     out = tmp_path / "bench.json"
-    argv = ["bench", "--models", "restorer_x4", "--formats", "tflite-int8", "tflite-fp32",
-            "--runs", "2", "--pipeline-runs", "1", "--video-frames", "1", "--no-keras",
-            "--in-process",
-            "--json", str(out), "--plot", str(tmp_path / "charts")]  # fmt: skip
+    argv = ["bench", "--models", "restorer_x4", "--formats", "tflite-int8", "tflite-fp32"]
+    argv += ["--runs", "2", "--pipeline-runs", "1", "--video-frames", "1", "--no-keras"]
+    argv += ["--in-process", "--json", str(out), "--plot", str(tmp_path / "charts")]
     assert main(argv) == 0
     text = capsys.readouterr().out
-    for heading in ("Machine:", "Models", "Pipeline", "VIDEO mode", "OpenCV bicubic",
-                    "Targets:"):  # fmt: skip
+    for heading in ("Machine:", "Models", "Pipeline", "VIDEO mode", "OpenCV bicubic", "Targets:"):
         assert heading in text
     result = json.loads(out.read_text())
     for target in result["targets"]:  # each bar's row says what the JSON says of it
@@ -36,7 +34,9 @@ def test_bench_command_writes_tables_json_and_charts(tmp_path, capsys):
     assert "keras_patch_loop" not in result["baselines"]
     assert result["headline"]["restorer_x4_int8_vs_fp32"] > 0
     assert sorted(p.name for p in (tmp_path / "charts").iterdir()) == [
-        "bench_models.png", "bench_pipeline.png"]  # fmt: skip
+        "bench_models.png",
+        "bench_pipeline.png",
+    ]
 
 
 def test_plot_without_matplotlib_names_the_extra(monkeypatch):

@@ -1,19 +1,15 @@
-import numpy as np
-
 from unpixel.bench.baselines import bench_bicubic, bench_keras
-from unpixel.bench.pipeline import InvokeClock, bench_pipeline
+from unpixel.bench.image_fps import bench_pipeline, pipeline_engines, run_frame, timed_pipeline
+from unpixel.bench.workloads import bench_frame
 
 
-class FakeEngine:
-    def _invoke(self, x):
-        return x * 2
-
-
-def test_invoke_clock_counts_the_backend_call():
-    engine, clock = FakeEngine(), InvokeClock()
-    clock.wrap(engine)
-    assert np.array_equal(engine._invoke(np.ones(3)), np.full(3, 2.0))
-    assert clock.ms > 0
+def test_timed_pipeline_times_every_engine_with_one_timer():
+    with timed_pipeline("litert", "int8", 1) as (pipe, timer):
+        engines = pipeline_engines(pipe)
+        assert len(engines) >= 2 and all(e.timer is timer for e in engines)
+        row = run_frame(pipe, timer, bench_frame(320, 240, 1.0, 4))
+        assert timer.calls >= 2  # the classifier and at least one restorer call
+        assert row["invoke"] == timer.ms and 0 < row["invoke"] < row["wall"]
 
 
 def test_pipeline_cases_have_stages_invoke_and_overhead():

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from unpixel.bench.models import model_cases, run_model
+from unpixel.bench.model_latency import model_cases, run_model
 from unpixel.bench.roof import default_roof_file
 from unpixel.options import default_models_dir
 

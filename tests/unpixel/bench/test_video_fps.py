@@ -5,7 +5,7 @@ import pytest
 
 from unpixel.bench.report import full_report, video_table
 from unpixel.bench.run import BenchSettings, run_bench
-from unpixel.bench.video import CLIPS, SWEEPS, bench_video, clip_frames, pan_offset
+from unpixel.bench.video_fps import CLIPS, SWEEPS, bench_video, clip_frames, pan_offset
 
 SMALL = (160, 128)
 
