@@ -45,7 +45,7 @@ models: $(VENV)/.all
 	for s in 2 3 4; do $(BIN)/unpixel train restorer --scale $$s --epochs 40 --steps 400 --batch 32; done
 	$(BIN)/unpixel train restorer --scale 2 --init models/restorer_x2.keras --epochs 15 --steps 400 \
 		--batch 32 --learning-rate 1e-3 --seed 1 --workdir out/train/restorer_x2_ft
-	$(BIN)/python scripts/fp16_exact.py models/classifier.keras models/restorer_x2.keras \
+	$(BIN)/python scripts/make_fp16_exact.py models/classifier.keras models/restorer_x2.keras \
 		models/restorer_x3.keras models/restorer_x4.keras
 	$(MAKE) reports
 

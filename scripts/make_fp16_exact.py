@@ -6,7 +6,7 @@ measures how far the rounding moved the model's outputs (on validation tiles or 
 of the corpus, and random ones), exports the result to tflite-fp16 and checks it against
 the rounded model, then saves each .keras atomically.
 
-    python scripts/fp16_exact.py models/classifier.keras models/restorer_x2.keras ...
+    python scripts/make_fp16_exact.py models/classifier.keras models/restorer_x2.keras ...
 """
 
 from __future__ import annotations
@@ -44,8 +44,12 @@ def probe_inputs(model: object, corpus: Path, n: int = 256) -> np.ndarray:
 
 
 def _predict(model: object, x: np.ndarray) -> np.ndarray:
-    return np.concatenate([np.asarray(model(x[i : i + 64], training=False))  # type: ignore[operator]
-                           for i in range(0, len(x), 64)])  # fmt: skip
+    return np.concatenate(
+        [
+            np.asarray(model(x[i : i + 64], training=False))  # type: ignore[operator]
+            for i in range(0, len(x), 64)
+        ]
+    )
 
 
 def _tflite_fp16(model: object, x: np.ndarray) -> np.ndarray:
@@ -83,13 +87,17 @@ def make_exact(path: Path, out_path: Path, corpus: Path) -> dict[str, float]:
     after = _predict(model, x)
     change = float(np.abs(after - before).max())
     fp16_after = float(np.abs(_tflite_fp16(model, x) - after).max())
-    print(f"{path}: {summary.folded} BatchNormalizations folded, {summary.rounded} weight "
-          f"arrays rounded (max relative {summary.max_relative:.2g}) on {len(x)} inputs: "
-          f"output change {change:.2g}; tflite-fp16 vs Keras {fp16_before:.2g} before, "
-          f"{fp16_after:.2g} after")  # fmt: skip
+    print(
+        f"{path}: {summary.folded} BatchNormalizations folded, {summary.rounded} weight "
+        f"arrays rounded (max relative {summary.max_relative:.2g}) on {len(x)} inputs: "
+        f"output change {change:.2g}; tflite-fp16 vs Keras {fp16_before:.2g} before, "
+        f"{fp16_after:.2g} after"
+    )
     if change > CHANGE_LIMIT or fp16_after > EXPORT_LIMIT:
-        raise SystemExit(f"{path}: change {change:.2g} > {CHANGE_LIMIT} or fp16 export "
-                         f"{fp16_after:.2g} > {EXPORT_LIMIT}: not saved")  # fmt: skip
+        raise SystemExit(
+            f"{path}: change {change:.2g} > {CHANGE_LIMIT} or fp16 export "
+            f"{fp16_after:.2g} > {EXPORT_LIMIT}: not saved"
+        )
     save_keras(model, out_path)
     return {"change": change, "fp16_before": fp16_before, "fp16_after": fp16_after}
 
