@@ -65,8 +65,9 @@ class Timed:
             self.inside += time.perf_counter() - t0
 
 
-def looped(processor: PipelineProcessor, frames: list[np.ndarray],
-           overlay: bool) -> tuple[float, float]:  # fmt: skip
+def looped(
+    processor: PipelineProcessor, frames: list[np.ndarray], overlay: bool
+) -> tuple[float, float]:
     """The same frames through LiveLoop: seconds per frame, and the loop's own share of them
     (time outside the pipeline call over time inside it, measured in this same run)."""
     timed = Timed(processor)
@@ -83,8 +84,11 @@ def overhead(frames: list[np.ndarray], rounds: int, threads: int) -> dict[str, A
     times: dict[str, list[float]] = {"bare": [], "loop": [], "loop+overlay": []}
     inside: dict[str, list[float]] = {"loop": [], "loop+overlay": []}
     # Each processor keeps its own pipeline: VIDEO timestamps must increase per pipeline.
-    with Pipeline.create(opts) as pipe, PipelineProcessor.create(opts) as p1, \
-            PipelineProcessor.create(opts) as p2:  # fmt: skip
+    with (
+        Pipeline.create(opts) as pipe,
+        PipelineProcessor.create(opts) as p1,
+        PipelineProcessor.create(opts) as p2,
+    ):
         bare(pipe, frames[:10], 0)  # warm-up
         looped(p1, frames[:10], False)
         looped(p2, frames[:10], True)
@@ -98,18 +102,21 @@ def overhead(frames: list[np.ndarray], rounds: int, threads: int) -> dict[str, A
                 inside[key].append(share)
     best = {k: min(v) * 1e3 for k, v in times.items()}
     return {
-        "frames": len(frames), "rounds": rounds, "size": list(SIZE),
-        "in_run_overhead_pct": {k: round(100 * statistics.median(v), 2)
-                                for k, v in inside.items()},
+        "frames": len(frames),
+        "rounds": rounds,
+        "size": list(SIZE),
+        "in_run_overhead_pct": {k: round(100 * statistics.median(v), 2) for k, v in inside.items()},
         "best_ms_per_frame": {k: round(v, 2) for k, v in best.items()},
-        "best_vs_bare_pct": {k: round(100 * (best[k] / best["bare"] - 1), 2)
-                             for k in ("loop", "loop+overlay")},
+        "best_vs_bare_pct": {
+            k: round(100 * (best[k] / best["bare"] - 1), 2) for k in ("loop", "loop+overlay")
+        },
         "all_rounds_ms": {k: [round(x * 1e3, 2) for x in v] for k, v in times.items()},
-    }  # fmt: skip
+    }
 
 
-def latency(frames: list[np.ndarray], seconds: float, extra_ms: float,
-            threads: int) -> dict[str, Any]:  # fmt: skip
+def latency(
+    frames: list[np.ndarray], seconds: float, extra_ms: float, threads: int
+) -> dict[str, Any]:
     fps = 30.0
     loops = max(1, round(seconds * fps / len(frames)))
     source = PacedSource(ArraySource(frames, fps=fps, loops=loops), fps=fps)
@@ -124,16 +131,24 @@ def latency(frames: list[np.ndarray], seconds: float, extra_ms: float,
 
     mean_proc = statistics.mean(stats.process_ms)
     return {
-        "source_fps": fps, "extra_ms": extra_ms, "elapsed_s": round(stats.elapsed_s, 2),
-        "captured": stats.captured, "processed": stats.frames, "dropped": stats.dropped,
+        "source_fps": fps,
+        "extra_ms": extra_ms,
+        "elapsed_s": round(stats.elapsed_s, 2),
+        "captured": stats.captured,
+        "processed": stats.frames,
+        "dropped": stats.dropped,
         "loop_fps": round(stats.fps, 2),
         "process_ms": {"p50": p(stats.process_ms, 50), "p95": p(stats.process_ms, 95)},
-        "latency_ms": {"p50": p(lat, 50), "p95": p(lat, 95), "max": round(max(lat), 1),
-                       "p95_first_third": p(lat[:third], 95),
-                       "p95_last_third": p(lat[-third:], 95)},
+        "latency_ms": {
+            "p50": p(lat, 50),
+            "p95": p(lat, 95),
+            "max": round(max(lat), 1),
+            "p95_first_third": p(lat[:third], 95),
+            "p95_last_third": p(lat[-third:], 95),
+        },
         "bound_ms": round(p(stats.process_ms, 95) + 1000 / fps, 1),
         "fifo_backlog_s_at_end": round(stats.dropped * mean_proc / 1e3, 1),
-    }  # fmt: skip
+    }
 
 
 def main() -> None:
@@ -160,13 +175,19 @@ def main() -> None:
     print(f"    LiveLoop + overlay  {ms['loop+overlay']:7.2f}   {pct['loop+overlay']:+.1f}%")
     lat = latency(frames, args.seconds, args.extra_ms, args.threads)
     lm = lat["latency_ms"]
-    print(f"latency: 30 FPS simulated camera, pipeline + {args.extra_ms:g} ms/frame "
-          f"(p50 {lat['process_ms']['p50']} ms):")  # fmt: skip
-    print(f"  {lat['captured']} captured, {lat['processed']} processed ({lat['loop_fps']} FPS), "
-          f"{lat['dropped']} dropped")  # fmt: skip
-    print(f"  latency p50 {lm['p50']} ms, p95 {lm['p95']} ms (first third {lm['p95_first_third']}, "
-          f"last third {lm['p95_last_third']}), max {lm['max']} ms; "
-          f"bound p95 process + 1 frame = {lat['bound_ms']} ms")  # fmt: skip
+    print(
+        f"latency: 30 FPS simulated camera, pipeline + {args.extra_ms:g} ms/frame "
+        f"(p50 {lat['process_ms']['p50']} ms):"
+    )
+    print(
+        f"  {lat['captured']} captured, {lat['processed']} processed ({lat['loop_fps']} FPS), "
+        f"{lat['dropped']} dropped"
+    )
+    print(
+        f"  latency p50 {lm['p50']} ms, p95 {lm['p95']} ms (first third {lm['p95_first_third']}, "
+        f"last third {lm['p95_last_third']}), max {lm['max']} ms; "
+        f"bound p95 process + 1 frame = {lat['bound_ms']} ms"
+    )
     print(f"  a FIFO without dropping would end {lat['fifo_backlog_s_at_end']} s behind")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

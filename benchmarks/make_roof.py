@@ -19,8 +19,8 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 SIZE, CHANNELS, LAYERS = 64, 64, 4
 """Input 1x64x64x64, four 3x3 64->64 convolutions: 604 M MACs, 37k weights a layer, so each
-weight is reused 4096 times: compute-bound on any CPU cache. Wider variants (56x56x128,
-32x32x256) measured the same GMAC/s here."""
+weight is reused 4096 times: compute-bound on any CPU cache (wider variants were compared
+when the roof was added, commit c4e00ef)."""
 
 
 def macs() -> int:

@@ -48,26 +48,42 @@ def main() -> None:
     threshold = args.threshold if args.threshold is not None else files.threshold
     entries = load_manifest(Path("data/corpus.json"), "validation")
     photos = PhotoBank.from_paths([Path(e.path) for e in entries]).full_scale()
-    photos = [cv2.resize(p, None, fx=min(1.0, 1024 / max(p.shape[:2])),
-                         fy=min(1.0, 1024 / max(p.shape[:2])), interpolation=cv2.INTER_AREA)
-              for p in photos]  # fmt: skip
-    lines = [f"Lores gate on {len(photos)} validation photos (longer side <= 1024, lores 2x "
-             f"INTER_AREA), threshold {threshold:.3f}: share of frames with a flagged lores "
-             "tile (pixelated frames: sent to the pipeline; clean: not gated).", "",
-             "| classifier | clean | " + " | ".join(f"b = {b}" for b in BLOCKS) + " |",
-             "|---|" + "---:|" * (len(BLOCKS) + 1)]  # fmt: skip
+    photos = [
+        cv2.resize(
+            p,
+            None,
+            fx=min(1.0, 1024 / max(p.shape[:2])),
+            fy=min(1.0, 1024 / max(p.shape[:2])),
+            interpolation=cv2.INTER_AREA,
+        )
+        for p in photos
+    ]
+    lines = [
+        f"Lores gate on {len(photos)} validation photos (longer side <= 1024, lores 2x "
+        f"INTER_AREA), threshold {threshold:.3f}: share of frames with a flagged lores "
+        "tile (pixelated frames: sent to the pipeline; clean: not gated).",
+        "",
+        "| classifier | clean | " + " | ".join(f"b = {b}" for b in BLOCKS) + " |",
+        "|---|" + "---:|" * (len(BLOCKS) + 1),
+    ]
     for path in paths:
         rng = np.random.default_rng(0)
         with LiteRTEngine(path, 2) as engine:
             clean = np.mean([caught(engine, threshold, p) for p in photos])
             rates = []
             for b in BLOCKS:
-                hits = [caught(engine, threshold, up.pixelate(
-                            p, b, phase=(int(rng.integers(0, b)), int(rng.integers(0, b)))))
-                        for p in photos]  # fmt: skip
+                hits = [
+                    caught(
+                        engine,
+                        threshold,
+                        up.pixelate(p, b, phase=(int(rng.integers(0, b)), int(rng.integers(0, b)))),
+                    )
+                    for p in photos
+                ]
                 rates.append(np.mean(hits))
-        lines.append(f"| {Path(path).name} | {clean:.0%} | "
-                     + " | ".join(f"{r:.0%}" for r in rates) + " |")  # fmt: skip
+        lines.append(
+            f"| {Path(path).name} | {clean:.0%} | " + " | ".join(f"{r:.0%}" for r in rates) + " |"
+        )
         print(lines[-1], flush=True)
     text = "\n".join(lines) + "\n"
     print(text)

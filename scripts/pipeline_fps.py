@@ -23,8 +23,9 @@ def median_ms(step, n: int = 9) -> tuple[float, dict]:
         times.append(time.perf_counter() - t0)
         stages.append(res.timings)
     keys = set.intersection(*(set(t) for t in stages))
-    return float(np.median(times)) * 1e3, {k: round(float(np.median([t[k] for t in stages])), 1)
-                                           for k in sorted(keys)}  # fmt: skip
+    return float(np.median(times)) * 1e3, {
+        k: round(float(np.median([t[k] for t in stages])), 1) for k in sorted(keys)
+    }
 
 
 big = cv2.resize(sample_image("astronaut.jpg"), (1360, 760), interpolation=cv2.INTER_CUBIC)

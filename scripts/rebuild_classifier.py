@@ -38,8 +38,11 @@ def rebuild(old_path: Path, out_path: Path, tolerance: float = 1e-5) -> float:
     probe = rng.random((64, tile, tile, 3), dtype=np.float32)
     flat = np.repeat(np.repeat(rng.random((64, tile // 4, tile // 4, 3)), 4, 1), 4, 2)
     quant = np.round(np.concatenate([probe, flat.astype(np.float32)]) * 255) / 255
-    diff = float(np.abs(np.asarray(old(quant, training=False))
-                        - np.asarray(new(quant, training=False))).max())  # fmt: skip
+    diff = float(
+        np.abs(
+            np.asarray(old(quant, training=False)) - np.asarray(new(quant, training=False))
+        ).max()
+    )
     if diff > tolerance:
         raise SystemExit(f"rebuilt model differs from {old_path} by {diff:.2e} > {tolerance}")
     save_keras(new, out_path)

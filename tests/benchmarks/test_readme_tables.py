@@ -50,10 +50,22 @@ def test_block_has_every_table(result):
 
 
 def _video_row(clip, sweep, fps, tiles, reused, restored):
-    return {"backend": "litert", "precision": "int8", "threads": 2, "width": 1280,
-            "height": 720, "clip": clip, "sweep": sweep, "frames": 30, "fps": fps,
-            "tiles_per_frame": tiles, "tiles_total": 240, "reused_share": reused,
-            "restored_share": restored, "image_fps": 18.8}  # fmt: skip
+    return {
+        "backend": "litert",
+        "precision": "int8",
+        "threads": 2,
+        "width": 1280,
+        "height": 720,
+        "clip": clip,
+        "sweep": sweep,
+        "frames": 30,
+        "fps": fps,
+        "tiles_per_frame": tiles,
+        "tiles_total": 240,
+        "reused_share": reused,
+        "restored_share": restored,
+        "image_fps": 18.8,
+    }
 
 
 def test_the_video_table_is_made_only_when_the_json_has_it(result):
