@@ -63,7 +63,10 @@ def test_the_front_features_match_pixel_by_pixel(classifier, tiles):
     new = keras.Model(form.input, form.get_layer("cell_features").output)
     order = front_weights(classifier, 2)["order"]
     a, b = old.predict(tiles, verbose=0), new.predict(tiles, verbose=0)
-    np.testing.assert_allclose(b, a[..., order], atol=1e-5)
+    # Features lie in [-1, 1]; TensorFlow's CPU convolutions sum in an order of their own
+    # choosing per shape (seen up to 1.3e-5 apart on an AVX512/AMX host): float32 rounding,
+    # far below the 1/255 of one input level.
+    np.testing.assert_allclose(b, a[..., order], atol=5e-5)
     assert sorted(order) == list(range(28))
 
 
