@@ -36,6 +36,8 @@ class Budget:
     bound: float
     unit: str
     why: str
+    requires: str | None = None
+    """``"int8_dot"``: judged only on a CPU with int8 dot-product instructions."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,8 @@ class Verdict:
 
     budget: Budget
     measured: float | None
+    skipped: str | None = None
+    """Why the budget does not apply on this machine (then ``measured`` is None)."""
 
     @property
     def ok(self) -> bool:
@@ -54,6 +58,8 @@ class Verdict:
     def line(self) -> str:
         """``ok``/``FAIL``, measured against allowed."""
         b = self.budget
+        if self.skipped is not None:
+            return f"skip {b.metric}: {self.skipped}"
         if self.measured is None:
             return f"skip {b.metric}: not measured ({b.why})"
         op = ">=" if b.kind == "min" else "<="
@@ -70,10 +76,17 @@ def load_budgets(path: Path = BUDGETS) -> list[Budget]:
     out = []
     for item in doc["budgets"]:
         budget = Budget(
-            item["metric"], item["kind"], float(item["bound"]), item.get("unit", ""), item["why"]
+            item["metric"],
+            item["kind"],
+            float(item["bound"]),
+            item.get("unit", ""),
+            item["why"],
+            item.get("requires"),
         )
         if budget.kind not in ("min", "max"):
             raise ValueError(f"{path}: {budget.metric}: kind must be 'min' or 'max'")
+        if budget.requires not in (None, "int8_dot"):
+            raise ValueError(f"{path}: {budget.metric}: unknown requirement {budget.requires!r}")
         out.append(budget)
     return out
 
@@ -103,9 +116,26 @@ def measure(keras: bool = True) -> dict[str, float]:
     return run_bench(gate_settings(keras), log=lambda _: None)["headline"]
 
 
-def evaluate(measured: dict[str, float], budgets: list[Budget]) -> list[Verdict]:
-    """Each budget against the measured figures."""
-    return [Verdict(b, measured.get(b.metric)) for b in budgets]
+def evaluate(
+    measured: dict[str, float], budgets: list[Budget], int8_dot: str | None = "unknown"
+) -> list[Verdict]:
+    """Each budget against the measured figures.
+
+    ``int8_dot``: the CPU's int8 dot-product flag or None (default: read off this CPU); a
+    budget that requires one is skipped, saying why, on a CPU without.
+    """
+    if int8_dot == "unknown":
+        from unpixel.bench.measure import int8_dot_product
+
+        int8_dot = int8_dot_product()
+    out = []
+    for b in budgets:
+        if b.requires == "int8_dot" and int8_dot is None:
+            why = "this CPU has no int8 dot-product instructions (VNNI, AMX, dotprod)"
+            out.append(Verdict(b, None, f"{why}; int8 need not beat fp32 here"))
+        else:
+            out.append(Verdict(b, measured.get(b.metric)))
+    return out
 
 
 def median_rounds(rounds: list[dict[str, float]]) -> dict[str, float]:

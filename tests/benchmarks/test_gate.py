@@ -44,7 +44,7 @@ def test_a_broken_budget_fails_and_says_which(gate_run, tmp_path, capsys):
     _, figures = gate_run
     budgets = load_budgets()
     tight = [
-        replace(b, bound=figures[b.metric] * (2 if b.kind == "min" else 0.5))
+        replace(b, bound=figures[b.metric] * (2 if b.kind == "min" else 0.5), requires=None)
         for b in budgets
         if b.metric in figures
     ]
@@ -109,3 +109,17 @@ def test_no_budget_is_stricter_than_its_unmet_target():
         if t is not None:
             assert t.kind == b.kind
             assert (b.bound <= t.bar) if b.kind == "min" else (b.bound >= t.bar), b.metric
+
+
+def test_an_int8_budget_is_skipped_with_its_reason_on_a_cpu_without_int8_dot_products():
+    budget = Budget("restorer_x4_int8_vs_fp32", "min", 1.2, "x", "test", "int8_dot")
+    without = evaluate({"restorer_x4_int8_vs_fp32": 0.8}, [budget], int8_dot=None)[0]
+    assert without.ok and without.measured is None
+    assert "no int8 dot-product instructions" in without.line()
+    with_vnni = evaluate({"restorer_x4_int8_vs_fp32": 0.8}, [budget], int8_dot="avx512_vnni")[0]
+    assert not with_vnni.ok and with_vnni.line().startswith("FAIL")
+
+
+def test_the_committed_int8_budget_requires_int8_dot_products():
+    (budget,) = [b for b in load_budgets() if b.metric == "restorer_x4_int8_vs_fp32"]
+    assert budget.requires == "int8_dot"

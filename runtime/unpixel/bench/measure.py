@@ -83,6 +83,26 @@ def _cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+INT8_DOT_FLAGS = ("avx512_vnni", "avx_vnni", "amx_int8", "asimddp")
+"""CPU flags (/proc/cpuinfo) of int8 dot-product instructions: x86 VNNI and AMX, Arm dotprod.
+Without one, XNNPACK's int8 convolutions widen to 16 bits and need not beat fp32."""
+
+
+def int8_dot_product() -> str | None:
+    """The first of :data:`INT8_DOT_FLAGS` this CPU reports, or None (also when unknown)."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return None
+    flags = {
+        f
+        for line in text.splitlines()
+        if line.startswith(("flags", "Features"))
+        for f in line.split(":", 1)[1].split()
+    }
+    return next((f for f in INT8_DOT_FLAGS if f in flags), None)
+
+
 def _version(module: str) -> str | None:
     from importlib import metadata
 
