@@ -46,6 +46,33 @@ def halo_for(steps: list[int], radius: int = RADIUS) -> int:
     return halo
 
 
+PROBE = 8
+"""LR pixels a side of the input :func:`check_scale` runs (any size a restorer takes)."""
+
+
+def check_scale(engine: Engine, scale: int) -> None:
+    """Fail unless ``engine`` upscales an image by exactly ``scale``, measured on its output.
+
+    A model's name or manifest entry can be wrong (files swapped, a user path for the wrong
+    scale); its output shape cannot. One tiny invocation, at load time.
+
+    Raises:
+        ModelError: the output is not (1, PROBE * scale, PROBE * scale, 3), or the model
+            cannot run on a PROBE x PROBE image at all (not a restorer).
+
+    """
+    size = engine.input.shape[1] if engine.input.shape[1] > 0 else PROBE
+    try:
+        out = engine.run_pixels(np.zeros((1, size, size, 3), np.uint8))
+    except Exception as exc:  # a backend's own error type: not a restorer of any scale
+        raise ModelError(f"restorer x{scale} does not run on a {size}x{size} image: {exc}") from exc
+    expected = (1, size * scale, size * scale, 3)
+    if tuple(out.shape) != expected:
+        got = out.shape[1] / size if out.ndim == 4 else None
+        found = f"x{got:g}" if got else f"output {tuple(out.shape)}"
+        raise ModelError(f"the restorer given for x{scale} upscales {found}, not x{scale}")
+
+
 class Restorer:
     """Upscales LR BGR images by a block size with the restorer models it holds."""
 
@@ -54,6 +81,7 @@ class Restorer:
             shape = engine.input.shape
             if len(shape) != 4 or shape[3] != 3 or (shape[1] > 0 and shape[1] != shape[2]):
                 raise ModelError(f"restorer x{scale} input must be (N, H, W, 3), got {shape}")
+            check_scale(engine, scale)
         self.engines = engines
         self.tile = tile
         self.halo = halo

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -76,3 +78,54 @@ def test_improves_on_nearest_neighbour(restorer, astronaut):
     nearest = np.repeat(np.repeat(lr, 4, 0), 4, 1)
     restored = restorer.upscale(lr, 4)
     assert up.metrics.psnr(hr, restored, border=4) > up.metrics.psnr(hr, nearest, border=4)
+
+
+MODELS = Path(up.__file__).resolve().parent / "models"
+
+
+@pytest.mark.parametrize(
+    ("restorers", "match"),
+    [
+        ({2: "restorer_x4_int8.tflite"}, "given for x2 upscales x4"),
+        ({4: "restorer_x2_int8.tflite"}, "given for x4 upscales x2"),
+        ({3: "restorer_x2_fp32.tflite"}, "given for x3 upscales x2"),
+        ({2: "classifier_int8.tflite"}, "given for x2 upscales output \\(1, 1\\)"),
+    ],
+)
+def test_a_restorer_of_the_wrong_scale_is_refused_when_loading(restorers, match):
+    paths = {scale: MODELS / name for scale, name in restorers.items()}
+    with pytest.raises(up.ModelError, match=match):
+        up.Pipeline.create(up.PipelineOptions(restorers=paths))
+
+
+def _swapped_models(tmp_path: Path) -> Path:
+    """The shipped models with the int8 x2 and x4 files swapped, sha256 recomputed."""
+    import hashlib
+    import json
+    import shutil
+
+    for path in MODELS.iterdir():
+        if path.is_file():
+            shutil.copy(path, tmp_path / path.name)
+    a, b = tmp_path / "restorer_x2_int8.tflite", tmp_path / "restorer_x4_int8.tflite"
+    a.rename(tmp_path / "swap"), b.rename(a), (tmp_path / "swap").rename(b)
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    for entry in manifest["models"]:
+        if entry.get("file") in (a.name, b.name):
+            data = (tmp_path / entry["file"]).read_bytes()
+            entry["sha256"], entry["bytes"] = hashlib.sha256(data).hexdigest(), len(data)
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    return tmp_path
+
+
+def test_swapped_restorer_files_with_matching_hashes_are_refused(tmp_path, capsys):
+    from unpixel.cli import main
+
+    models = _swapped_models(tmp_path)
+    with pytest.raises(up.ModelError, match="given for x2 upscales x4"):
+        up.Pipeline.create(up.PipelineOptions(models_dir=models))
+    image = tmp_path / "in.png"
+    up.write_image(image, up.pixelate(np.full((96, 96, 3), 128, np.uint8), 4))
+    assert main(["detect", str(image), "--models-dir", str(models)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error:") and "upscales x4" in err[0]
