@@ -13,6 +13,7 @@ import numpy as np
 
 from unpixel.geometry import block_edges, cell_means, expand_cells
 from unpixel.image import check_image, check_region
+from unpixel.validate import check_int
 
 MIN_BLOCK = 2
 """Smallest block size a mosaic can have (1 would be the image itself)."""
@@ -21,8 +22,7 @@ Mode = Literal["mean", "sample"]
 
 
 def _check_block_phase(block: int, phase: tuple[int, int], h: int, w: int) -> tuple[int, int]:
-    if isinstance(block, bool) or not isinstance(block, (int, np.integer)):
-        raise ValueError(f"block must be an integer, got {block!r}")
+    check_int("block", block, numpy=True)
     if block < MIN_BLOCK:
         raise ValueError(f"block must be at least {MIN_BLOCK}, got {block}")
     if block > min(h, w):

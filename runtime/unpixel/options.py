@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from unpixel.formats import format_for
+from unpixel.validate import check_int
 
 
 class RunningMode(enum.Enum):
@@ -74,10 +75,7 @@ class PipelineOptions:
 
     def __post_init__(self) -> None:
         format_for(self.backend, self.precision)  # ValueError names the choices
-        if isinstance(self.num_threads, bool) or not isinstance(self.num_threads, int):
-            raise ValueError(f"num_threads must be an int, got {self.num_threads!r}")
-        if self.num_threads < 1:
-            raise ValueError(f"num_threads must be >= 1, got {self.num_threads}")
+        check_int("num_threads", self.num_threads, low=1)
         if not isinstance(self.delegate, str) or not self.delegate:
             raise ValueError("delegate must be 'cpu', 'gpu' or a path to a delegate library")
         if self.threshold is not None and not 0.0 < self.threshold < 1.0:
@@ -91,10 +89,7 @@ class PipelineOptions:
             raise ValueError("result_callback is only used in LIVE_STREAM mode")
         if not 16 <= self.restore_tile <= 512:
             raise ValueError(f"restore_tile must be 16..512, got {self.restore_tile}")
-        if isinstance(self.sweep, bool) or not isinstance(self.sweep, int):
-            raise ValueError(f"sweep must be an int, got {self.sweep!r}")
-        if not 1 <= self.sweep <= 8:
-            raise ValueError(f"sweep must be 1..8, got {self.sweep}")
+        check_int("sweep", self.sweep, low=1, high=8)
         if self.sweep > 1 and self.running_mode is RunningMode.IMAGE:
             raise ValueError("sweep spreads detection over frames: use VIDEO or LIVE_STREAM")
         for scale in self.restorers:

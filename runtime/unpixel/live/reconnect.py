@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from unpixel.live.sources import Frame
+from unpixel.validate import check_int
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,7 @@ class ReconnectOptions:
     max_wait_s: float = 60.0
 
     def __post_init__(self) -> None:
-        if isinstance(self.attempts, bool) or not isinstance(self.attempts, int):
-            raise TypeError(f"attempts must be an integer, got {self.attempts!r}")
+        check_int("attempts", self.attempts, type_error=TypeError)
         if self.attempts < 0:
             raise ValueError(f"attempts must be 0 (off) or more, got {self.attempts}")
         for name in ("delay_s", "max_delay_s", "max_wait_s"):
@@ -99,8 +99,10 @@ class Outage:
     def give_up_message(self) -> str:
         """What the loop's error and ``stop_reason`` say after the last try."""
         n = self.attempts
-        return (f"{self.cause}; gave up after {n} reconnect attempt{'s' * (n != 1)} in "
-                f"{self.elapsed_s:.1f} s")  # fmt: skip
+        return (
+            f"{self.cause}; gave up after {n} reconnect attempt{'s' * (n != 1)} in "
+            f"{self.elapsed_s:.1f} s"
+        )
 
 
 def fit_to(frame: Frame, shape: tuple[int, ...], lores_shape: tuple[int, ...] | None) -> Frame:
