@@ -10,21 +10,41 @@ from pathlib import Path
 from typing import Any
 
 from unpixel.errors import SinkError, SourceError, UnpixelError
+from unpixel.formats import BACKENDS, PRECISIONS, precisions_of
 from unpixel.interrupt import StopRequest, stop_on_signals
 
 
 def add_model_arguments(p: argparse.ArgumentParser) -> None:
     """The shared model flags: backend, precision, threads, delegate."""
-    p.add_argument("--backend", choices=("litert", "onnx"), default="litert")
-    p.add_argument("--precision", choices=("fp32", "fp16", "int8"), default="int8")
+    per_backend = "; ".join(f"{b}: {', '.join(precisions_of(b))}" for b in BACKENDS)
+    p.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default="litert",
+        help="inference runtime (default litert; onnx needs the onnx extra)",
+    )
+    p.add_argument(
+        "--precision",
+        choices=PRECISIONS,
+        default="int8",
+        help=f"model precision (default int8; {per_backend})",
+    )
     p.add_argument("--threads", type=int, default=2, help="CPU threads per model (default 2)")
     p.add_argument("--delegate", default="cpu", help="cpu, gpu or a delegate library path")
-    p.add_argument("--strict", action="store_true",
-                   help="fail if the delegate does not load (default: use the CPU)")  # fmt: skip
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail if the delegate does not load (default: use the CPU)",
+    )
     p.add_argument("--models-dir", type=Path, help="a folder with manifest.json (default: shipped)")
-    p.add_argument("--sweep", type=int, default=1, metavar="K",
-                   help="videos, live feeds: classify 1/K of the tiles per frame (plus those "
-                        "near the last detection); new mosaics found within K frames")  # fmt: skip
+    p.add_argument(
+        "--sweep",
+        type=int,
+        default=1,
+        metavar="K",
+        help="videos, live feeds: classify 1/K of the tiles per frame (plus those "
+        "near the last detection); new mosaics found within K frames",
+    )
     p.add_argument("--json", action="store_true", help="print the results as JSON")
 
 
@@ -35,10 +55,17 @@ def pipeline_from(args: argparse.Namespace, **kw: Any) -> Any:
 
     if kw.get("running_mode", RunningMode.IMAGE) is not RunningMode.IMAGE:
         kw.setdefault("sweep", getattr(args, "sweep", 1))
-    return Pipeline.create(PipelineOptions(
-        backend=args.backend, precision=args.precision, num_threads=args.threads,
-        delegate=args.delegate, strict=args.strict, models_dir=args.models_dir, **kw,
-    ))  # fmt: skip
+    return Pipeline.create(
+        PipelineOptions(
+            backend=args.backend,
+            precision=args.precision,
+            num_threads=args.threads,
+            delegate=args.delegate,
+            strict=args.strict,
+            models_dir=args.models_dir,
+            **kw,
+        )
+    )
 
 
 def expand(inputs: list[str]) -> list[Path]:
@@ -50,8 +77,11 @@ def expand(inputs: list[str]) -> list[Path]:
     for item in inputs:
         p = Path(item)
         if p.is_dir():
-            paths += sorted(f for f in p.iterdir() if f.is_file()
-                            and f.suffix.lower() in IMAGE_SUFFIXES + VIDEO_SUFFIXES)  # fmt: skip
+            paths += sorted(
+                f
+                for f in p.iterdir()
+                if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES + VIDEO_SUFFIXES
+            )
         else:
             paths.append(p)
     return paths
@@ -59,23 +89,37 @@ def expand(inputs: list[str]) -> list[Path]:
 
 def _row(path: Path, det: Any, frames: int = 1) -> dict[str, Any]:
     g = det.grid
-    return {"input": str(path), "pixelated": det.pixelated, "score": round(det.score, 4),
-            "block": g.block if g else None, "phase": list(g.phase) if g else None,
-            "pixelated_share": round(float(det.mask.mean()), 4),
-            "unresolved_regions": len(det.unresolved), "frames": frames}  # fmt: skip
+    return {
+        "input": str(path),
+        "pixelated": det.pixelated,
+        "score": round(det.score, 4),
+        "block": g.block if g else None,
+        "phase": list(g.phase) if g else None,
+        "pixelated_share": round(float(det.mask.mean()), 4),
+        "unresolved_regions": len(det.unresolved),
+        "frames": frames,
+    }
 
 
 def _say(row: dict[str, Any], quiet: bool) -> None:
     if quiet:
         return
-    verdict = (f"pixelated  block {row['block']}  phase {tuple(row['phase'])}  "
-               f"score {row['score']:.2f}  area {row['pixelated_share']:.0%}"
-               if row["pixelated"] else f"clean  score {row['score']:.2f}")  # fmt: skip
+    verdict = (
+        f"pixelated  block {row['block']}  phase {tuple(row['phase'])}  "
+        f"score {row['score']:.2f}  area {row['pixelated_share']:.0%}"
+        if row["pixelated"]
+        else f"clean  score {row['score']:.2f}"
+    )
     print(f"{row['input']}: {verdict}", flush=True)
 
 
-def _each(paths: list[Path], work: Callable[[Path], dict[str, Any]], rows: list[dict[str, Any]],
-          quiet: bool, stop: StopRequest | None = None) -> int:  # fmt: skip
+def _each(
+    paths: list[Path],
+    work: Callable[[Path], dict[str, Any]],
+    rows: list[dict[str, Any]],
+    quiet: bool,
+    stop: StopRequest | None = None,
+) -> int:
     """Run ``work`` on each path, collecting rows; a failing input is reported, not fatal.
 
     Stops before the next path once ``stop`` is set. Returns how many inputs failed.
@@ -116,8 +160,9 @@ def run_detect(args: argparse.Namespace) -> int:
     """Detect on each input (videos: the first frame)."""
     rows: list[dict[str, Any]] = []
     with pipeline_from(args) as pipe:
-        failed = _each(expand(args.inputs), lambda p: _row(p, pipe.detect(_first_frame(p))),
-                       rows, args.json)  # fmt: skip
+        failed = _each(
+            expand(args.inputs), lambda p: _row(p, pipe.detect(_first_frame(p))), rows, args.json
+        )
     return _finish(rows, failed, args.json)
 
 
@@ -140,8 +185,10 @@ def _restore_video(pipe: Any, src: Path, dest: Path, stop: StopRequest) -> dict[
     finally:
         reader.close()
     if stop:
-        print(f"\n{stop.name}: {dest} finalised with the {frames} frames restored so far",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"\n{stop.name}: {dest} finalised with the {frames} frames restored so far",
+            file=sys.stderr,
+        )
     print(f"note: {dest}: video only, audio is not carried over", file=sys.stderr)
     return _row(src, last, frames) | {"output": str(dest), "fps": reader.fps}
 

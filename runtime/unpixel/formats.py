@@ -45,8 +45,23 @@ FORMATS: dict[str, Format] = {
 
 DEPLOY_FORMATS = tuple(name for name, f in FORMATS.items() if f.backend != "keras")
 """The formats the runtime runs (everything but Keras)."""
-BACKENDS = ("litert", "onnx")
-PRECISIONS = ("fp32", "fp16", "int8")
+BACKENDS = tuple(dict.fromkeys(FORMATS[name].backend for name in DEPLOY_FORMATS))
+"""The runtime's backends, in table order (``litert``, ``onnx``)."""
+PRECISIONS = tuple(dict.fromkeys(FORMATS[name].precision for name in DEPLOY_FORMATS))
+"""The precisions some runtime backend has, in table order (``fp32``, ``fp16``, ``int8``)."""
+
+
+def precisions_of(backend: str) -> tuple[str, ...]:
+    """The precisions the table has for a runtime backend (``onnx`` -> ``fp32``, ``int8``).
+
+    Args:
+        backend: a runtime backend name; an unknown one has no precisions.
+
+    Returns:
+        The precisions of the backend's rows, in table order (empty for an unknown backend).
+
+    """
+    return tuple(FORMATS[n].precision for n in DEPLOY_FORMATS if FORMATS[n].backend == backend)
 
 
 def get_format(name: str) -> Format:
@@ -68,5 +83,5 @@ def format_for(backend: str, precision: str) -> Format:
     for f in FORMATS.values():
         if f.backend == backend and f.precision == precision:
             return f
-    have = [f.precision for f in FORMATS.values() if f.backend == backend]
+    have = precisions_of(backend)
     raise ValueError(f"no {precision!r} format for backend {backend!r} (it has {', '.join(have)})")
