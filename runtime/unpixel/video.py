@@ -1,8 +1,13 @@
-"""Video files through OpenCV: read frames, write a video atomically (temp file + rename)."""
+"""Video files through OpenCV: read frames, write a video atomically (temp file + rename).
+
+One reader (:class:`VideoReader`) and one frame-rate rule (:func:`frame_rate`) for the CLI and
+the live loop's file source.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import tempfile
 from collections.abc import Iterator
@@ -11,13 +16,19 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from unpixel.image import MAX_PIXELS
 from unpixel.errors import SinkError, SourceError
+from unpixel.image import MAX_PIXELS
 from unpixel.io import publish
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mkv", ".mov", ".webm", ".m4v")
-FOURCC = {".mp4": "mp4v", ".m4v": "mp4v", ".mov": "mp4v", ".avi": "MJPG", ".mkv": "MJPG",
-          ".webm": "VP80"}  # fmt: skip
+FOURCC = {
+    ".mp4": "mp4v",
+    ".m4v": "mp4v",
+    ".mov": "mp4v",
+    ".avi": "MJPG",
+    ".mkv": "MJPG",
+    ".webm": "VP80",
+}
 
 
 def is_video(path: Path) -> bool:
@@ -25,8 +36,46 @@ def is_video(path: Path) -> bool:
     return path.suffix.lower() in VIDEO_SUFFIXES
 
 
+DEFAULT_FPS = 30.0
+"""The frame rate of a video or camera that reports none (0, negative, NaN or infinite)."""
+
+
+def frame_rate(reported: float | None) -> float:
+    """The frame rate to use for a stream that reports ``reported`` frames per second.
+
+    The one rule of the package (CLI and live loop): the container's or device's own rate
+    when it gives one, :data:`DEFAULT_FPS` when it gives none.
+
+    Args:
+        reported: what the container or device says (``CAP_PROP_FPS``), or None.
+
+    Returns:
+        ``reported`` when it is a finite number above 0, else :data:`DEFAULT_FPS`.
+
+    """
+    try:
+        fps = float(reported) if reported is not None else 0.0
+    except (TypeError, ValueError):
+        return DEFAULT_FPS
+    return fps if math.isfinite(fps) and fps > 0 else DEFAULT_FPS
+
+
 class VideoReader:
-    """Frames of a video file (BGR uint8) plus its fps and frame count."""
+    """Frames of a video file (BGR uint8) plus its fps and frame count.
+
+    The one video-file reader of the package: ``unpixel detect`` / ``restore`` and the live
+    loop's file source both read through it. Frames above
+    :data:`unpixel.image.MAX_PIXELS` are refused (from the header, before a frame is
+    decoded, and again on the first frame); ``fps`` follows :func:`frame_rate`.
+
+    Args:
+        path: the video file.
+
+    Raises:
+        SourceError: no such file, frames too large, or not a readable video (empty,
+            truncated or unknown format).
+
+    """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
@@ -35,31 +84,40 @@ class VideoReader:
         self._cap = cv2.VideoCapture(str(self.path))
         width = int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH))
         height = int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
-        if width * height > MAX_PIXELS:  # from the header, before a frame is decoded
-            self._cap.release()
-            raise SourceError(f"{self.path} is {width}x{height}; frames above {MAX_PIXELS} "
-                              "pixels are refused")  # fmt: skip
+        self._check_size(width, height)  # from the header, before a frame is decoded
         ok, first = self._cap.read() if self._cap.isOpened() else (False, None)
         if not ok or first is None:
             self._cap.release()
-            raise SourceError(f"{self.path} is not a readable video (empty, truncated or "
-                              "unknown format)")  # fmt: skip
+            raise SourceError(
+                f"{self.path} is not a readable video (empty, truncated or unknown format)"
+            )
+        self._check_size(first.shape[1], first.shape[0])
         self._first: np.ndarray | None = first
-        self.fps = float(self._cap.get(cv2.CAP_PROP_FPS)) or 25.0
+        self.fps = frame_rate(self._cap.get(cv2.CAP_PROP_FPS))
         self.frames = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT))
 
-    def __iter__(self) -> Iterator[np.ndarray]:
+    def _check_size(self, width: int, height: int) -> None:
+        if width * height > MAX_PIXELS:
+            self._cap.release()
+            raise SourceError(
+                f"{self.path} is {width}x{height}; frames above {MAX_PIXELS} pixels are refused"
+            )
+
+    def read(self) -> np.ndarray | None:
+        """The next frame (HxWx3 uint8 BGR), or None at the end of the file (or once closed)."""
         if self._first is not None:
             first, self._first = self._first, None
-            yield first
-        while True:
-            ok, frame = self._cap.read()
-            if not ok:
-                return
+            return first
+        ok, frame = self._cap.read()
+        return frame if ok and frame is not None else None
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        while (frame := self.read()) is not None:
             yield frame
 
     def close(self) -> None:
-        """Release the capture."""
+        """Release the capture (idempotent)."""
+        self._first = None
         self._cap.release()
 
 
@@ -78,8 +136,9 @@ class VideoWriter:
         self.fps = fps
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.stem}.",
-                                       suffix=self.path.suffix)  # fmt: skip
+            fd, tmp = tempfile.mkstemp(
+                dir=self.path.parent, prefix=f".{self.path.stem}.", suffix=self.path.suffix
+            )
             os.close(fd)
         except OSError as exc:
             raise SinkError(f"cannot write {self.path}: {exc.strerror or exc}") from exc

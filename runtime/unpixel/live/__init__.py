@@ -29,7 +29,8 @@ _WHERE = {
     "BeforeAfterSink": "sinks", "CallbackSink": "sinks", "DisplaySink": "sinks",
     "FolderSink": "sinks", "Packet": "sinks", "Sink": "sinks", "VideoFileSink": "sinks",
     "ArraySource": "sources", "FolderSource": "sources", "Frame": "sources",
-    "OpenCVSource": "sources", "Source": "sources", "open_source": "sources",
+    "OpenCVSource": "sources", "Source": "sources", "VideoFileSource": "sources",
+    "open_source": "opening",
     "FpsMeter": "stats", "LoopStats": "stats",
 }  # fmt: skip
 """Public name -> its module: imported on first use, so ``import unpixel.live`` stays light."""

@@ -57,13 +57,19 @@ def _seconds(text: str) -> float:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The flags of ``unpixel live`` (the shared model flags are added by the caller)."""
-    p.add_argument("--source", default="sample",
-                   help="sample (default, bundled clip), picamera2[:N], a camera index, "
-                        "/dev/videoN, a video file, an image folder, rtsp:// or http(s):// URL, "
-                        "or a GStreamer pipeline ending in appsink")  # fmt: skip
-    p.add_argument("--output", type=Path,
-                   help="a folder (live.mp4, summary.json, before_after.png in it) or a video "
-                        "file name; default out/live when no other sink is named")  # fmt: skip
+    p.add_argument(
+        "--source",
+        default="sample",
+        help="sample (default, bundled clip), picamera2[:N], a camera index, "
+        "/dev/videoN, a video file, an image folder, rtsp:// or http(s):// URL, "
+        "or a GStreamer pipeline ending in appsink",
+    )
+    p.add_argument(
+        "--output",
+        type=Path,
+        help="a folder (live.mp4, summary.json, before_after.png in it) or a video "
+        "file name; default out/live when no other sink is named",
+    )
     p.add_argument("--frames-dir", type=Path, help="also write every view as an image here")
     p.add_argument(
         "--serve",
@@ -81,22 +87,40 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="play a file or the sample as a live camera (drops frames if slow)",
     )
-    p.add_argument("--mode", choices=("video", "live_stream"), default="video",
-                   help="pipeline running mode (default video)")  # fmt: skip
+    p.add_argument(
+        "--mode",
+        choices=("video", "live_stream"),
+        default="video",
+        help="pipeline running mode (default video)",
+    )
     p.add_argument("--size", type=_size, help="WxH asked of a camera, or the sample's size")
     p.add_argument("--lores", type=_size, help="picamera2: WxH lores stream to detect on")
     p.add_argument("--sample-frames", type=_positive, default=90, help="sample clip length")
-    p.add_argument("--reconnect", type=_count, default=DEFAULT.attempts, metavar="N",
-                   help="a lost camera or stream (failed read, or no frame for 5 s) is closed "
-                        "and reopened up to N times, waiting 0.5 s, 1 s, 2 s ... up to 8 s "
-                        "between tries, while the outputs stay open and go on after the gap "
-                        f"({DEFAULT.attempts}; 0: stop at the first loss). Files, folders and "
-                        "the sample clip are never reopened: they end")  # fmt: skip
-    p.add_argument("--reconnect-delay", type=_seconds, default=DEFAULT.delay_s, metavar="S",
-                   help=f"the first wait, doubled at each try ({DEFAULT.delay_s:g})")  # fmt: skip
-    p.add_argument("--reconnect-max-wait", type=_seconds, default=DEFAULT.max_wait_s,
-                   metavar="S", help="give up when one outage has lasted S seconds "
-                                     f"({DEFAULT.max_wait_s:g})")  # fmt: skip
+    p.add_argument(
+        "--reconnect",
+        type=_count,
+        default=DEFAULT.attempts,
+        metavar="N",
+        help="a lost camera or stream (failed read, or no frame for 5 s) is closed "
+        "and reopened up to N times, waiting 0.5 s, 1 s, 2 s ... up to 8 s "
+        "between tries, while the outputs stay open and go on after the gap "
+        f"({DEFAULT.attempts}; 0: stop at the first loss). Files, folders and "
+        "the sample clip are never reopened: they end",
+    )
+    p.add_argument(
+        "--reconnect-delay",
+        type=_seconds,
+        default=DEFAULT.delay_s,
+        metavar="S",
+        help=f"the first wait, doubled at each try ({DEFAULT.delay_s:g})",
+    )
+    p.add_argument(
+        "--reconnect-max-wait",
+        type=_seconds,
+        default=DEFAULT.max_wait_s,
+        metavar="S",
+        help=f"give up when one outage has lasted S seconds ({DEFAULT.max_wait_s:g})",
+    )
 
 
 def _paths(output: Path) -> tuple[Path, Path, Path]:
@@ -166,8 +190,12 @@ def live_options(args: argparse.Namespace) -> LiveOptions:
         max_delay_s=max(DEFAULT.max_delay_s, args.reconnect_delay),
         max_wait_s=args.reconnect_max_wait,
     )
-    return LiveOptions(max_frames=args.max_frames, overlay=args.overlay,
-                       side_by_side=args.side_by_side, reconnect=reconnect)  # fmt: skip
+    return LiveOptions(
+        max_frames=args.max_frames,
+        overlay=args.overlay,
+        side_by_side=args.side_by_side,
+        reconnect=reconnect,
+    )
 
 
 class _Prefixed(logging.Formatter):
@@ -206,16 +234,15 @@ def run_live(args: argparse.Namespace) -> int:
     from unpixel.io import write_atomic
     from unpixel.live.capture import PacedSource
     from unpixel.live.loop import LiveLoop
+    from unpixel.live.opening import open_source
     from unpixel.live.processors import PipelineProcessor
     from unpixel.live.sample import SampleSource
-    from unpixel.live.sources import open_source
     from unpixel.options import RunningMode
 
     if args.lores and not str(args.source).startswith("picamera2"):
         raise ValueError("--lores is for the picamera2 source")
     options = live_options(args)
-    source = open_source(args.source, size=args.size, frames=args.sample_frames,
-                         lores=args.lores)  # fmt: skip
+    source = open_source(args.source, size=args.size, frames=args.sample_frames, lores=args.lores)
     try:
         if args.realtime and not source.live:
             source = PacedSource(source)
@@ -244,8 +271,9 @@ def run_live(args: argparse.Namespace) -> int:
         write_atomic(where["summary"], (json.dumps(summary, indent=1) + "\n").encode())
     _report(summary, args.json)
     if loop.error is not None:
-        print(f"error: {loop.error} (outputs finalised with {stats.frames} frames)",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"error: {loop.error} (outputs finalised with {stats.frames} frames)", file=sys.stderr
+        )
         return 1
     return loop.interrupt.exit_code
 
@@ -255,15 +283,20 @@ def _report(summary: dict[str, Any], as_json: bool) -> None:
         print(json.dumps(summary, indent=1))
         return
     lat, proc = summary["latency_ms"], summary["process_ms"]
-    print(f"{summary['frames']} frames in {summary['elapsed_s']:.1f} s ({summary['fps']:.1f} FPS), "
-          f"dropped {summary['dropped']}, latency p50 {lat['p50']} ms p95 {lat['p95']} ms, "
-          f"pipeline p50 {proc['p50']} ms; stopped: {summary['stop_reason']}")  # fmt: skip
+    print(
+        f"{summary['frames']} frames in {summary['elapsed_s']:.1f} s ({summary['fps']:.1f} FPS), "
+        f"dropped {summary['dropped']}, latency p50 {lat['p50']} ms p95 {lat['p95']} ms, "
+        f"pipeline p50 {proc['p50']} ms; stopped: {summary['stop_reason']}"
+    )
     if summary["reconnect_attempts"]:
         n, tries = summary["reconnects"], summary["reconnect_attempts"]
-        print(f"reconnected {n} time{'s' * (n != 1)} in {tries} attempt{'s' * (tries != 1)}, "
-              f"{summary['offline_s']:.1f} s without frames")  # fmt: skip
+        print(
+            f"reconnected {n} time{'s' * (n != 1)} in {tries} attempt{'s' * (tries != 1)}, "
+            f"{summary['offline_s']:.1f} s without frames"
+        )
     if "sample_detection_accuracy" in summary:
-        print(f"sample clip: detection right on {summary['sample_detection_accuracy']:.0%} "
-              "of frames")  # fmt: skip
+        print(
+            f"sample clip: detection right on {summary['sample_detection_accuracy']:.0%} of frames"
+        )
     for name, value in summary["outputs"].items():
         print(f"  {name}: {value}")

@@ -5,8 +5,10 @@ the stream), :meth:`Source.close`, a nominal ``fps`` and a ``live`` flag. Live s
 network streams) run behind a capture thread that keeps only the latest frame; the others (files,
 folders, the sample clip) give every frame in order. Sources with ``can_reopen`` (cameras,
 streams) can be opened again in place by :meth:`Source.reopen` after they were lost: the live
-loop's reconnect. :func:`open_source` turns a command-line spec into the right source; picamera2
-and the sample clip live in their own modules.
+loop's reconnect. Video files are read by :class:`VideoFileSource` (through
+:class:`unpixel.video.VideoReader`, the reader the CLI uses too). picamera2 and the sample
+clip live in their own modules; :func:`unpixel.live.opening.open_source` turns a command-line
+spec into the right source.
 """
 
 from __future__ import annotations
@@ -105,8 +107,14 @@ class Source:
 class ArraySource(Source):
     """Frames from memory, in order (tests, benchmarks, embedding)."""
 
-    def __init__(self, frames: Sequence[np.ndarray], fps: float = 30.0, *, loops: int = 1,
-                 name: str = "frames") -> None:  # fmt: skip
+    def __init__(
+        self,
+        frames: Sequence[np.ndarray],
+        fps: float = 30.0,
+        *,
+        loops: int = 1,
+        name: str = "frames",
+    ) -> None:
         super().__init__()
         if not len(frames):
             raise SourceError("no frames given")
@@ -148,43 +156,98 @@ class FolderSource(Source):
         return read_image(self.paths[self._i - 1])
 
 
-class OpenCVSource(Source):
-    """Frames through cv2.VideoCapture.
+class VideoFileSource(Source):
+    """The frames of a video file, every one in order, through :class:`~unpixel.video.VideoReader`.
 
-    A camera index, /dev/videoN, a video file, an RTSP/HTTP URL or a GStreamer pipeline
-    string (OpenCV must be built with GStreamer; pip wheels are not).
+    The same reader as ``unpixel restore``: frames above :data:`unpixel.image.MAX_PIXELS`
+    are refused and ``fps`` is :func:`unpixel.video.frame_rate` of the container's. A file
+    ends; it is not reopened.
 
-    Files are read frame by frame to their end; for live captures a failed read is a lost
-    camera (:class:`SourceError`), not the end of the stream.
+    Args:
+        path: the video file.
+
+    Raises:
+        SourceError: no such file, frames too large, or not a readable video.
+
     """
 
-    def __init__(self, spec: str | int, *, live: bool | None = None, fps: float | None = None,
-                 size: tuple[int, int] | None = None) -> None:  # fmt: skip
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        from unpixel.video import VideoReader
+
+        super().__init__()
+        self._reader: Any = VideoReader(path)
+        self.name = str(path)
+        self.fps = self._reader.fps
+        self.frames = self._reader.frames
+
+    def _read_image(self) -> np.ndarray | None:
+        return self._reader.read()
+
+    def close(self) -> None:
+        """Release the file."""
+        self._reader.close()
+
+
+class OpenCVSource(Source):
+    """Frames through cv2.VideoCapture: cameras, streams and pipelines.
+
+    A camera index, /dev/videoN, an RTSP/HTTP URL or a GStreamer pipeline string (OpenCV
+    must be built with GStreamer; pip wheels are not). A failed read is a lost camera
+    (:class:`SourceError`), not the end of the stream; with ``live=False`` it ends the
+    stream instead. Video files are :class:`VideoFileSource`'s (a file spec is accepted
+    only with ``live=True``, a file standing in for a device). ``fps``: the given one, else
+    :func:`unpixel.video.frame_rate` of what the device reports.
+
+    Raises:
+        ValueError: a video file without ``live=True``.
+        SourceError: the capture cannot be opened.
+
+    """
+
+    def __init__(
+        self,
+        spec: str | int,
+        *,
+        live: bool | None = None,
+        fps: float | None = None,
+        size: tuple[int, int] | None = None,
+    ) -> None:
         import cv2
+
+        from unpixel.video import frame_rate
 
         super().__init__()
         self.name = str(spec)
         self._spec, self._size = spec, size
-        self.live = _kind(spec) != "file" if live is None else live
-        self.can_reopen = self.live  # a file ends; a camera or stream may come back
+        if spec_kind(spec) == "file" and live is not True:
+            raise ValueError(
+                f"{self.name!r} is a video file: read it with VideoFileSource (open_source "
+                "picks it), which applies the pixel limit and the frame-rate rule"
+            )
+        self.live = True if live is None else live
+        self.can_reopen = self.live  # a camera or stream may come back; live=False ends
         self._cap: Any = self._open()
-        reported = float(self._cap.get(cv2.CAP_PROP_FPS) or 0.0)
-        self.fps = float(fps or (reported if 1.0 <= reported <= 240.0 else 30.0))
-        kind = _kind(spec)
-        self.frames = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT)) if kind == "file" else 0
+        self.fps = float(fps or frame_rate(self._cap.get(cv2.CAP_PROP_FPS)))
         self._reads = 0
 
     def _open(self) -> Any:
         """A cv2.VideoCapture of the spec, open (SourceError otherwise)."""
         import cv2
 
-        kind = _kind(self._spec)
+        kind = spec_kind(self._spec)
         args: list = [int(self._spec) if kind == "index" else str(self._spec)]
         if kind == "gstreamer":
             args.append(cv2.CAP_GSTREAMER)
         elif kind == "url":
-            args += [cv2.CAP_FFMPEG, [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, OPEN_TIMEOUT_MS,
-                                      cv2.CAP_PROP_READ_TIMEOUT_MSEC, OPEN_TIMEOUT_MS]]  # fmt: skip
+            args += [
+                cv2.CAP_FFMPEG,
+                [
+                    cv2.CAP_PROP_OPEN_TIMEOUT_MSEC,
+                    OPEN_TIMEOUT_MS,
+                    cv2.CAP_PROP_READ_TIMEOUT_MSEC,
+                    OPEN_TIMEOUT_MS,
+                ],
+            ]
         cap = cv2.VideoCapture(*args)
         if not cap.isOpened():
             cap.release()
@@ -203,8 +266,9 @@ class OpenCVSource(Source):
             return image
         if not self.live:
             if self._reads == 0:
-                raise SourceError(f"{self.name} is not a readable video (empty, truncated or "
-                                  "unknown format)")  # fmt: skip
+                raise SourceError(
+                    f"{self.name} is not a readable video (empty, truncated or unknown format)"
+                )
             return None
         raise SourceError(f"lost {self.name!r} after {self._reads} frames (no frame came)")
 
@@ -233,7 +297,16 @@ _HINTS = {
 }
 
 
-def _kind(spec: str | int) -> str:
+def spec_kind(spec: str | int) -> str:
+    """What a source spec names: "index", "device", "url", "gstreamer" or "file".
+
+    Args:
+        spec: a camera index, ``/dev/videoN``, a URL, a GStreamer pipeline or a path.
+
+    Returns:
+        The kind; anything not recognised as one of the others is a "file" (or folder).
+
+    """
     text = str(spec)
     if isinstance(spec, int) or text.isdigit():
         return "index"
@@ -244,51 +317,3 @@ def _kind(spec: str | int) -> str:
     if "!" in text:
         return "gstreamer"
     return "file"
-
-
-def open_source(
-    spec: str | int | None = None,
-    *,
-    size: tuple[int, int] | None = None,
-    frames: int | None = None,
-    lores: tuple[int, int] | None = None,
-) -> Source:
-    """A source for a command-line spec.
-
-    ``sample`` (or None): the bundled sample clip (``frames`` long); ``picamera2`` or
-    ``picamera2:N``: a Raspberry Pi camera (``lores``: its lores stream size); a camera index
-    ``0``; ``/dev/videoN``; an ``rtsp://`` / ``http(s)://`` URL; a GStreamer pipeline (it
-    contains ``!``); a video file; an image file or a folder of images. ``size`` (w, h) asks a
-    camera for that size (the sample clip is made at it).
-    """
-    text = "sample" if spec is None else str(spec)
-    if text == "sample":
-        from unpixel.live.sample import SampleSource
-
-        return SampleSource(frames=frames or 90, size=size or (640, 480))
-    if text == "picamera2" or text.startswith("picamera2:"):
-        from unpixel.live.picamera import Picamera2Source
-
-        num = text.partition(":")[2]
-        if num and not num.isdigit():
-            raise ValueError(f"picamera2 camera number must be an integer, got {num!r}")
-        return Picamera2Source(camera_num=int(num or 0), size=size or (640, 480), lores=lores)
-    kind = _kind(text)
-    if kind != "file":
-        return OpenCVSource(text, size=size)
-    return _file_source(Path(text))
-
-
-def _file_source(path: Path) -> Source:
-    from unpixel.io import IMAGE_SUFFIXES
-
-    if path.is_dir():
-        return FolderSource(path)
-    if not path.exists():
-        raise SourceError(
-            f"no such source {str(path)!r}: not a file, folder, camera index, /dev/videoN, "
-            "URL, GStreamer pipeline, 'picamera2' or 'sample'"
-        )
-    if path.suffix.lower() in IMAGE_SUFFIXES:
-        return FolderSource([path])
-    return OpenCVSource(str(path), live=False)

@@ -12,13 +12,13 @@ from unpixel.live.loop import LiveLoop, LiveOptions
 from unpixel.live.processors import DelayedProcessor, PipelineProcessor
 from unpixel.live.sample import SampleSource
 from unpixel.live.sinks import CallbackSink, Sink, VideoFileSink
-from unpixel.live.sources import ArraySource, OpenCVSource
+from unpixel.live.sources import ArraySource, VideoFileSource
 from unpixel.options import PipelineOptions, RunningMode
 
 
 def test_file_source_every_frame_in_order(video_file, tmp_path, h):
     processor = h.MarkProcessor()
-    source = OpenCVSource(str(video_file))
+    source = VideoFileSource(video_file)
     out = tmp_path / "out.avi"
     stats = LiveLoop(source, processor, [VideoFileSink(out, source.fps)]).run()
     source.close()

@@ -10,8 +10,8 @@ import pytest
 
 from unpixel.errors import SourceError
 from unpixel.live.capture import LatestFrame
+from unpixel.live.opening import open_source
 from unpixel.live.picamera import Picamera2Source, to_bgr
-from unpixel.live.sources import open_source
 
 BGR = (30, 90, 200)  # the scene's colour, in OpenCV order
 

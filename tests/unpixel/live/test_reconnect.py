@@ -21,10 +21,11 @@ import pytest
 from unpixel.errors import SourceError
 from unpixel.live.capture import PacedSource
 from unpixel.live.loop import LiveLoop, LiveOptions
+from unpixel.live.opening import open_source
 from unpixel.live.reconnect import DEFAULT, Outage, ReconnectOptions
 from unpixel.live.sample import SampleSource
 from unpixel.live.sinks import VideoFileSink
-from unpixel.live.sources import FolderSource, OpenCVSource, Source, open_source
+from unpixel.live.sources import FolderSource, OpenCVSource, Source
 
 FAST = ReconnectOptions(attempts=5, delay_s=0.005, max_delay_s=0.02, max_wait_s=2.0)
 SIZE = (96, 64)

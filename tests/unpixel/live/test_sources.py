@@ -5,12 +5,19 @@ import numpy as np
 import pytest
 
 from unpixel.errors import SourceError
-from unpixel.live.sources import ArraySource, FolderSource, OpenCVSource, open_source
+from unpixel.live.opening import open_source
+from unpixel.live.sources import (
+    ArraySource,
+    FolderSource,
+    OpenCVSource,
+    VideoFileSource,
+)
 
 
 def test_video_file_through_opencv_every_frame_in_order(video_file, h):
     source = open_source(str(video_file))
-    assert isinstance(source, OpenCVSource) and not source.live and source.fps == 25.0
+    assert isinstance(source, VideoFileSource) and not source.live and source.fps == 25.0
+    assert source.frames == 20 and not source.can_reopen
     frames = []
     while (frame := source.read()) is not None:
         frames.append(frame)
@@ -81,9 +88,37 @@ def test_array_source_loops_and_stamps(h):
 
 
 def test_video_file_ends_not_lost(tmp_path, h):
-    source = OpenCVSource(str(h.write_video(tmp_path / "two.avi", 2)))
+    source = VideoFileSource(h.write_video(tmp_path / "two.avi", 2))
     assert source.read() is not None and source.read() is not None
     assert source.read() is None  # the end of a file is not an error
+    source.close()
+
+
+def test_a_video_file_is_not_an_opencv_capture(video_file):
+    with pytest.raises(ValueError, match="VideoFileSource"):
+        OpenCVSource(str(video_file))
+    with pytest.raises(ValueError, match="VideoFileSource"):
+        OpenCVSource(str(video_file), live=False)
+
+
+def test_the_file_source_applies_the_pixel_limit(video_file, monkeypatch):
+    monkeypatch.setattr("unpixel.video.MAX_PIXELS", 96 * 64 - 1)
+    with pytest.raises(SourceError, match="pixels are refused"):
+        open_source(str(video_file))
+
+
+def test_the_file_source_and_the_cli_reader_share_one_fps_rule(tmp_path, h):
+    from unpixel.video import DEFAULT_FPS, VideoReader, frame_rate
+
+    path = h.write_video(tmp_path / "f.avi", 3, fps=12.5)
+    reader = VideoReader(path)
+    source = open_source(str(path))
+    assert reader.fps == source.fps == 12.5
+    reader.close()
+    source.close()
+    for none in (None, 0, 0.0, -1.0, float("nan"), float("inf"), "x"):
+        assert frame_rate(none) == DEFAULT_FPS == 30.0
+    assert frame_rate(24.0) == 24.0 and frame_rate(1000.0) == 1000.0
 
 
 def test_picamera2_number_must_be_integer():
