@@ -1,9 +1,14 @@
-"""``unpixel eval``: quality reports on the validation photos or any folder of clean photos."""
+"""``unpixel eval``: quality reports on the validation photos or any folder of clean photos.
+
+Also ``python -m unpixel_export.eval_cli ARGS``: the same as ``unpixel eval ARGS``.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +18,48 @@ from unpixel.io import list_images, read_image, write_atomic
 from unpixel.progress import progress
 from unpixel_export.corpus import load_manifest
 from unpixel_export.grid_eval import evaluate_grid, shrink
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The options of ``unpixel eval``.
+
+    Args:
+        p: the (sub)parser to add them to.
+
+    """
+    p.add_argument(
+        "--task", choices=tuple(TASKS), default="detect", help="what to evaluate (default: detect)"
+    )
+    p.add_argument("--images", type=Path, help="folder of clean photos (default: corpus)")
+    p.add_argument(
+        "--corpus",
+        type=Path,
+        default=Path("data/corpus.json"),
+        help="corpus manifest used when --images is not given",
+    )
+    p.add_argument("--split", choices=("train", "validation"), default="validation")
+    p.add_argument("--trials", type=int, default=4, help="cases per photo and block size")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--tiles", type=int, default=200, help="detect: tiles per case")
+    p.add_argument("--classifier", type=Path, default=Path("models/classifier.keras"))
+    p.add_argument("--threshold", type=float, help="detect: default calibrated on train photos")
+    p.add_argument(
+        "--target-fpr",
+        type=float,
+        default=0.005,
+        help="detect: calibration target, per clean tile kind",
+    )
+    p.add_argument(
+        "--recalibrate",
+        action="store_true",
+        help="detect, parity: calibrate thresholds on train photos (parity: one per "
+        "exported classifier), ignore the manifest",
+    )
+    p.add_argument(
+        "--restorers", type=Path, default=Path("models"), help="restore, parity: the models folder"
+    )
+    p.add_argument("--json", type=Path, metavar="FILE", help="also write the report as JSON")
+    p.add_argument("--markdown", type=Path, metavar="FILE", help="also write it as Markdown")
 
 
 def photo_paths(images: Path | None, corpus: Path, split: str) -> list[Path]:
@@ -59,14 +106,19 @@ def _detect(args: argparse.Namespace, paths: list[Path]) -> tuple[str, dict[str,
         train_paths = [Path(e.path) for e in load_manifest(args.corpus, "train")]
         calib = PhotoBank.from_paths(train_paths)
         threshold = calibrate_threshold(predict, calib, tile, args.target_fpr)
-        note = (f"threshold calibrated on clean tiles of the corpus train split "
-                f"for tile FPR <= {args.target_fpr:.2%} on each clean kind")  # fmt: skip
+        note = (
+            f"threshold calibrated on clean tiles of the corpus train split "
+            f"for tile FPR <= {args.target_fpr:.2%} on each clean kind"
+        )
     bank = PhotoBank.from_paths(paths)
     photos = bank.full_scale()  # the same arrays load_photos would read again
-    report = evaluate_detection(predict, photos, bank, tile, threshold, n=args.tiles,
-                                seed=args.seed)  # fmt: skip
-    head = (f"Tile classifier {args.classifier} ({tile} px tiles), {args.tiles} tiles per case, "
-            f"seed {args.seed}; {note}.")  # fmt: skip
+    report = evaluate_detection(
+        predict, photos, bank, tile, threshold, n=args.tiles, seed=args.seed
+    )
+    head = (
+        f"Tile classifier {args.classifier} ({tile} px tiles), {args.tiles} tiles per case, "
+        f"seed {args.seed}; {note}."
+    )
     return head + "\n\n" + report.to_markdown(), report.to_dict()
 
 
@@ -98,8 +150,10 @@ def _restore(args: argparse.Namespace, paths: list[Path]) -> tuple[str, dict[str
             restorers[scale] = restorer_upscale(load_keras(path))
     photos = load_photos(paths)
     report = evaluate_restoration(photos, restorers, seed=args.seed)
-    head = (f"Restoration of mean mosaics, seed {args.seed}; restorers x{sorted(restorers)} "
-            f"from {args.restorers}; PSNR/SSIM with a border of b pixels ignored.")  # fmt: skip
+    head = (
+        f"Restoration of mean mosaics, seed {args.seed}; restorers x{sorted(restorers)} "
+        f"from {args.restorers}; PSNR/SSIM with a border of b pixels ignored."
+    )
     return head + "\n\n" + report.to_markdown(), report.to_dict()
 
 
@@ -114,13 +168,22 @@ def _parity(args: argparse.Namespace, paths: list[Path]) -> tuple[str, dict[str,
     calibration = None
     if getattr(args, "recalibrate", False):
         calibration = PhotoBank.from_paths(photo_paths(None, args.corpus, "train"))
-    report = evaluate_parity(entries, root, PhotoBank.from_paths(paths), threshold,
-                             tiles_per_case=args.tiles, seed=args.seed,
-                             calibration=calibration, target_fpr=args.target_fpr)  # fmt: skip
-    head = (f"Parity of every format in {root / 'manifest.json'} with Keras float; "
-            f"{args.tiles} tiles per detection case, seed {args.seed}; max abs on classifier "
-            "tiles and on 32 LR crops (40 px); PSNR by the restoration protocol (cascades "
-            "for b = 6, 8).")  # fmt: skip
+    report = evaluate_parity(
+        entries,
+        root,
+        PhotoBank.from_paths(paths),
+        threshold,
+        tiles_per_case=args.tiles,
+        seed=args.seed,
+        calibration=calibration,
+        target_fpr=args.target_fpr,
+    )
+    head = (
+        f"Parity of every format in {root / 'manifest.json'} with Keras float; "
+        f"{args.tiles} tiles per detection case, seed {args.seed}; max abs on classifier "
+        "tiles and on 32 LR crops (40 px); PSNR by the restoration protocol (cascades "
+        "for b = 6, 8)."
+    )
     return head + "\n\n" + report.to_markdown(), report.to_dict()
 
 
@@ -129,8 +192,10 @@ def _pipeline(args: argparse.Namespace, paths: list[Path]) -> tuple[str, dict[st
     from unpixel_export.pipeline_eval import BAR_DB, evaluate_pipeline, models_version
 
     root = args.restorers
-    pipes = {p: up.Pipeline.create(up.PipelineOptions(precision=p, models_dir=root))
-             for p in ("int8", "fp32")}  # fmt: skip
+    pipes = {
+        p: up.Pipeline.create(up.PipelineOptions(precision=p, models_dir=root))
+        for p in ("int8", "fp32")
+    }
     try:
         photos = load_photos(paths)
         report = evaluate_pipeline(photos, pipes, seed=args.seed, names=[p.stem for p in paths])
@@ -140,20 +205,39 @@ def _pipeline(args: argparse.Namespace, paths: list[Path]) -> tuple[str, dict[st
             pipe.close()
     commit = str(report.models["commit"])[:7] or "unknown"
     dirty = " (with local changes)" if report.models["modified"] else ""
-    head = (f"End-to-end PSNR of the pipeline (IMAGE mode, default options; tflite-int8 and "
-            f"tflite-fp32 models from {root / 'manifest.json'}, {root}/ at commit {commit}"
-            f"{dirty}) against the fp32 restorer given the true grid (ref), seed {args.seed}. "
-            f"RGB PSNR over the pixelated area, border of b pixels ignored; bar: int8 pipeline "
-            f"within {BAR_DB} dB of the ref for b = 2, 3, 4.")  # fmt: skip
+    head = (
+        f"End-to-end PSNR of the pipeline (IMAGE mode, default options; tflite-int8 and "
+        f"tflite-fp32 models from {root / 'manifest.json'}, {root}/ at commit {commit}"
+        f"{dirty}) against the fp32 restorer given the true grid (ref), seed {args.seed}. "
+        f"RGB PSNR over the pixelated area, border of b pixels ignored; bar: int8 pipeline "
+        f"within {BAR_DB} dB of the ref for b = 2, 3, 4."
+    )
     return head + "\n\n" + report.to_markdown(), report.to_dict()
 
 
-TASKS = {"grid": _grid, "detect": _detect, "restore": _restore, "parity": _parity,
-         "pipeline": _pipeline}  # fmt: skip
+TASKS = {
+    "detect": _detect,
+    "restore": _restore,
+    "grid": _grid,
+    "parity": _parity,
+    "pipeline": _pipeline,
+}
+"""Each ``--task`` and the function that makes its report (text, JSON data)."""
 
 
-def run_eval(args: argparse.Namespace) -> int:
-    """Run the report named by ``args.task``; print it as Markdown, optionally save it."""
+def run(args: argparse.Namespace) -> int:
+    """Run the report named by ``args.task``; print it as Markdown, optionally save it.
+
+    Args:
+        args: the parsed options of :func:`add_arguments`.
+
+    Returns:
+        0 (failures raise).
+
+    Raises:
+        SourceError: no photos to evaluate on.
+
+    """
     paths = photo_paths(args.images, args.corpus, args.split)
     source = str(args.images) if args.images else f"{args.corpus} ({args.split} split)"
     text, data = TASKS[args.task](args, paths)
@@ -165,3 +249,24 @@ def run_eval(args: argparse.Namespace) -> int:
         doc = {"task": args.task, "photos": len(paths), "source": source, "seed": args.seed, **data}
         write_atomic(args.json, (json.dumps(doc, indent=1) + "\n").encode())
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m unpixel_export.eval_cli ARGS``: ``unpixel eval ARGS``, without the runtime CLI.
+
+    Args:
+        argv: the arguments (default: ``sys.argv[1:]``).
+
+    Returns:
+        The exit status of :func:`run`.
+
+    """
+    parser = argparse.ArgumentParser(
+        prog="python -m unpixel_export.eval_cli", description="Quality reports (unpixel eval)."
+    )
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

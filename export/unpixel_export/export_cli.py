@@ -16,25 +16,63 @@ def _format_name(name: str) -> str:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    """The options of ``unpixel export``."""
-    p.add_argument("--formats", nargs="+", type=_format_name, metavar="FORMAT",
-                   help=f"formats (default: all: {', '.join(DEPLOY_FORMATS)})")  # fmt: skip
-    p.add_argument("--models", nargs="+", metavar="NAME",
-                   help="e.g. classifier restorer_x2 (default: every .keras)")  # fmt: skip
-    p.add_argument("--models-dir", type=Path, default=Path("models"),
-                   help="folder of the .keras files and their manifest")  # fmt: skip
-    p.add_argument("--output", type=Path, help="where the artifacts and manifest go "
-                                                 "(default: --models-dir)")  # fmt: skip
-    p.add_argument("--corpus", type=Path, default=Path("data/corpus.json"),
-                   help="int8 calibration photos: the corpus train split")  # fmt: skip
+    """The options of ``unpixel export``.
+
+    Args:
+        p: the (sub)parser to add them to.
+
+    """
+    p.add_argument(
+        "--formats",
+        nargs="+",
+        type=_format_name,
+        metavar="FORMAT",
+        help=f"formats (default: all: {', '.join(DEPLOY_FORMATS)})",
+    )
+    p.add_argument(
+        "--models",
+        nargs="+",
+        metavar="NAME",
+        help="e.g. classifier restorer_x2 (default: every .keras)",
+    )
+    p.add_argument(
+        "--models-dir",
+        type=Path,
+        default=Path("models"),
+        help="folder of the .keras files and their manifest",
+    )
+    p.add_argument(
+        "--output", type=Path, help="where the artifacts and manifest go (default: --models-dir)"
+    )
+    p.add_argument(
+        "--corpus",
+        type=Path,
+        default=Path("data/corpus.json"),
+        help="int8 calibration photos: the corpus train split",
+    )
     p.add_argument("--images", type=Path, help="int8 calibration photos: your own folder")
-    p.add_argument("--samples", type=int, default=None,
-                   help="calibration samples per model (default 256 tiles, 64 crops)")  # fmt: skip
+    p.add_argument(
+        "--samples",
+        type=int,
+        default=None,
+        help="calibration samples per model (default 256 tiles, 64 crops)",
+    )
     p.add_argument("--seed", type=int, default=0)
 
 
-def run_export(args: argparse.Namespace) -> int:
-    """Export, then register the artifacts in the output folder's manifest."""
+def run(args: argparse.Namespace) -> int:
+    """Export, then register the artifacts in the output folder's manifest.
+
+    Args:
+        args: the parsed options of :func:`add_arguments`.
+
+    Returns:
+        0 (failures raise).
+
+    Raises:
+        ModelError: no ``.keras`` models to export.
+
+    """
     from unpixel.errors import ModelError
     from unpixel_export.data import PhotoBank
     from unpixel_export.export import Source, export_all, parse_formats
@@ -58,8 +96,9 @@ def run_export(args: argparse.Namespace) -> int:
             bank.append(PhotoBank.from_paths(split_paths(args.images, args.corpus)[0]))
         n = {} if args.samples is None else {"n": args.samples}
         if source.task == "classifier":
-            samples = classifier_samples(bank[0], int(source.extra.get("tile", 64)),
-                                         seed=args.seed, **n)  # fmt: skip
+            samples = classifier_samples(
+                bank[0], int(source.extra.get("tile", 64)), seed=args.seed, **n
+            )
         else:
             samples = restorer_samples(bank[0], int(source.scale or 2), seed=args.seed, **n)
         return lambda: iter(samples)

@@ -30,7 +30,6 @@ out and counted, as in :mod:`unpixel_export.restore_eval`.
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -313,20 +312,3 @@ def models_version(models_dir: Path, pipelines: dict[str, Pipeline]) -> dict[str
     return {"dir": str(models_dir), "commit": git("log", "-1", "--format=%H", "--", "."),
             "modified": bool(git("status", "--porcelain", "--", ".")),
             "pipelines": runs}  # fmt: skip
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m unpixel_export.pipeline_eval ARGS``: ``unpixel eval --task pipeline ARGS``.
-
-    Takes the arguments of ``unpixel eval`` (``--task`` is set to ``pipeline``).
-    """
-    from unpixel.cli import build_parser
-    from unpixel_export.eval_cli import run_eval
-
-    args = build_parser().parse_args(["eval", *(sys.argv[1:] if argv is None else argv)])
-    args.task = "pipeline"
-    return run_eval(args)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -11,12 +11,20 @@ from unpixel_export.corpus import load_manifest, split_of
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    """The options of ``unpixel train``."""
+    """The options of ``unpixel train``.
+
+    Args:
+        p: the (sub)parser to add them to.
+
+    """
     p.add_argument("task", choices=("classifier", "restorer"))
     p.add_argument("--scale", type=int, default=2, choices=(2, 3, 4), help="restorer scale")
-    p.add_argument("--images", type=Path,
-                   help="your own folder of clean photos (split 80/20 by file name); "
-                        "default: the corpus manifest")  # fmt: skip
+    p.add_argument(
+        "--images",
+        type=Path,
+        help="your own folder of clean photos (split 80/20 by file name); "
+        "default: the corpus manifest",
+    )
     p.add_argument("--corpus", type=Path, default=Path("data/corpus.json"))
     p.add_argument("--output", type=Path, help="final .keras file (default: models/...)")
     p.add_argument("--workdir", type=Path, help="checkpoints and log.json (default: out/train/...)")
@@ -28,10 +36,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--validation-size", type=int, default=2048)
     p.add_argument("--resume", action="store_true", help="continue from workdir/last.keras")
     p.add_argument("--init", type=Path, help="start from this .keras model (fine-tune)")
-    p.add_argument("--negative-mix", choices=("base", "jpeg-heavy"), default="base",
-                   help="classifier: shares of the clean tile kinds")  # fmt: skip
-    p.add_argument("--space-to-depth", type=int, default=1, dest="s2d",
-                   help="classifier: space-to-depth block before MobileNetV2")  # fmt: skip
+    p.add_argument(
+        "--negative-mix",
+        choices=("base", "jpeg-heavy"),
+        default="base",
+        help="classifier: shares of the clean tile kinds",
+    )
+    p.add_argument(
+        "--space-to-depth",
+        type=int,
+        default=1,
+        dest="s2d",
+        help="classifier: space-to-depth block before MobileNetV2",
+    )
 
 
 def split_paths(images: Path | None, corpus: Path) -> tuple[list[Path], list[Path]]:
@@ -54,23 +71,43 @@ def split_paths(images: Path | None, corpus: Path) -> tuple[list[Path], list[Pat
     return train, val
 
 
-def run_train(args: argparse.Namespace) -> int:
-    """Train the model the arguments name."""
+def run(args: argparse.Namespace) -> int:
+    """Train the model the arguments name.
+
+    Args:
+        args: the parsed options of :func:`add_arguments`.
+
+    Returns:
+        0 (failures raise).
+
+    Raises:
+        SourceError: no corpus manifest, or photos missing in a split.
+
+    """
     from unpixel_export.train import TrainOptions, train
 
     name = "classifier" if args.task == "classifier" else f"restorer_x{args.scale}"
     opts = TrainOptions(
-        task=args.task, scale=args.scale,
+        task=args.task,
+        scale=args.scale,
         output=args.output or Path("models") / f"{name}.keras",
         workdir=args.workdir or Path("out/train") / name,
-        epochs=args.epochs, steps=args.steps, batch=args.batch,
-        learning_rate=args.learning_rate, seed=args.seed,
-        validation_size=args.validation_size, resume=args.resume, init=args.init,
-        negative_mix=args.negative_mix, s2d=args.s2d,
-    )  # fmt: skip
+        epochs=args.epochs,
+        steps=args.steps,
+        batch=args.batch,
+        learning_rate=args.learning_rate,
+        seed=args.seed,
+        validation_size=args.validation_size,
+        resume=args.resume,
+        init=args.init,
+        negative_mix=args.negative_mix,
+        s2d=args.s2d,
+    )
     train_paths, val_paths = split_paths(args.images, args.corpus)
     log = train(opts, train_paths, val_paths)
     last = log["epochs"][-1] if log["epochs"] else {}
-    print(f"saved {opts.output} ({log['parameters']} parameters); last epoch: "
-          + ", ".join(f"{k} {v:.4g}" for k, v in last.items() if isinstance(v, float)))  # fmt: skip
+    print(
+        f"saved {opts.output} ({log['parameters']} parameters); last epoch: "
+        + ", ".join(f"{k} {v:.4g}" for k, v in last.items() if isinstance(v, float))
+    )
     return 0

@@ -1,17 +1,88 @@
-"""The ``unpixel`` command line. Each subcommand imports what it needs when it runs."""
+"""The ``unpixel`` command line. Each subcommand imports what it needs when it runs.
+
+The export-side commands (``eval``, ``train``, ``export``, ``data``) live in the
+``unpixel_export`` package; :data:`EXPORT_COMMANDS` is the one place that names them. The
+runtime never imports that package at import time: :func:`build_parser` looks for it and
+for the packages each command needs (``importlib.util.find_spec``, which imports nothing)
+and only then imports the command's ``add_arguments``. Without them the command is still
+listed, and it and its ``--help`` print one line naming the extra to install
+(:class:`~unpixel.errors.MissingExtraError`) and exit with status 1, like every
+:class:`~unpixel.errors.UnpixelError`: the command line is right, the install lacks a part.
+
+Exit status: 0 done, 1 a failure of the world (:class:`~unpixel.errors.UnpixelError`),
+2 a bad command line or argument (``ValueError``), 130 interrupted.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from unpixel.errors import UnpixelError
+from unpixel.errors import MissingExtraError, UnpixelError
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
 _PENDING: dict[str, tuple[str, str]] = {}
+
+
+@dataclass(frozen=True)
+class ExtraCommand:
+    """A subcommand implemented in an optional package.
+
+    Attributes:
+        name: the subcommand (``unpixel NAME``).
+        help: its one-line help.
+        module: the module with ``add_arguments(parser)`` and ``run(args) -> int``.
+        needs: top-level packages it needs besides the module's own package.
+        extra: the extra that installs them (``pip install 'unpixel[EXTRA]'``).
+
+    """
+
+    name: str
+    help: str
+    module: str
+    needs: tuple[str, ...] = ()
+    extra: str = "export"
+
+    def missing(self) -> str | None:
+        """The first package the command needs that is not installed, or None."""
+        for package in (self.module.partition(".")[0], *self.needs):
+            if not _installed(package):
+                return package
+        return None
+
+
+_TENSORFLOW = ("tensorflow", "keras")
+EXPORT_COMMANDS = (
+    ExtraCommand(
+        "eval", "quality report on a folder of clean photos", "unpixel_export.eval_cli", _TENSORFLOW
+    ),
+    ExtraCommand(
+        "train", "train the classifier or a restorer", "unpixel_export.train_cli", _TENSORFLOW
+    ),
+    ExtraCommand(
+        "export",
+        "export models to TFLite and ONNX",
+        "unpixel_export.export_cli",
+        (*_TENSORFLOW, "tf2onnx", "onnx"),
+    ),
+    ExtraCommand("data", "gather the photo corpus from packages", "unpixel_export.data_cli"),
+)
+"""The export-side commands, in the order ``unpixel --help`` lists them."""
+
+
+def _installed(package: str) -> bool:
+    """Whether a top-level package can be imported, without importing it."""
+    try:
+        return importlib.util.find_spec(package) is not None
+    except (ImportError, ValueError):  # a finder refused it, or a half-imported module
+        return False
 
 
 def _cmd_detect(args: argparse.Namespace) -> int:
@@ -38,37 +109,6 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return run_bench_command(args)
 
 
-def _cmd_eval(args: argparse.Namespace) -> int:
-    from unpixel_export.eval_cli import run_eval
-
-    return run_eval(args)
-
-
-def _cmd_train(args: argparse.Namespace) -> int:
-    from unpixel_export.train_cli import run_train
-
-    return run_train(args)
-
-
-def _cmd_export(args: argparse.Namespace) -> int:
-    from unpixel_export.export_cli import run_export
-
-    return run_export(args)
-
-
-def _cmd_data(args: argparse.Namespace) -> int:
-    from unpixel_export.corpus import gather, write_manifest
-
-    entries, notes = gather(install=not args.no_install, validation_fraction=args.validation)
-    write_manifest(entries, notes, args.output)
-    counts = {s: sum(e.split == s for e in entries) for s in ("train", "validation")}
-    print(f"{len(entries)} photos ({counts['train']} train, {counts['validation']} validation) "
-          f"-> {args.output}")  # fmt: skip
-    for note in notes:
-        print(f"note: {note}", file=sys.stderr)
-    return EXIT_OK if entries else EXIT_FAIL
-
-
 def _cmd_demo(args: argparse.Namespace) -> int:
     from unpixel.demo import run_demo
 
@@ -82,6 +122,50 @@ def _pending(name: str, owner: str) -> Callable[[argparse.Namespace], int]:
         return EXIT_USAGE
 
     return run
+
+
+def _run_module(module: str) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        return int(importlib.import_module(module).run(args))
+
+    return run
+
+
+def _needs_extra(command: ExtraCommand, package: str) -> Callable[[argparse.Namespace], int]:
+    def run(_: argparse.Namespace) -> int:
+        raise MissingExtraError(package, command.extra, needed_by=f"unpixel {command.name}")
+
+    return run
+
+
+def add_extra_command(sub: Any, command: ExtraCommand) -> None:
+    """Register an export-side command: its own arguments, or a stub naming the extra.
+
+    Args:
+        sub: the subparsers of the ``unpixel`` parser (``parser.add_subparsers()``).
+        command: the command to register.
+
+    """
+    missing = command.missing()
+    if missing is None:
+        try:
+            module = importlib.import_module(command.module)  # argument definitions only
+        except ImportError as exc:
+            missing = exc.name or command.module
+        else:
+            p = sub.add_parser(command.name, help=f"{command.help} ({command.extra} extra)")
+            module.add_arguments(p)
+            p.set_defaults(func=_run_module(command.module))
+            return
+    # No option of its own (not even -h): every argument, --help included, ends in the stub.
+    p = sub.add_parser(
+        command.name,
+        help=f"{command.help} ({command.extra} extra, not installed)",
+        add_help=False,
+        prefix_chars="\0",
+    )
+    p.add_argument("rest", nargs="*", help=argparse.SUPPRESS)
+    p.set_defaults(func=_needs_extra(command, missing))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -125,46 +209,8 @@ def build_parser() -> argparse.ArgumentParser:
         q.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
         q.set_defaults(func=_pending(name, owner))
 
-    p = sub.add_parser("eval", help="quality report on a folder of clean photos")
-    p.add_argument("--task", choices=("detect", "restore", "grid", "parity", "pipeline"),
-                   default="detect", help="what to evaluate (default: detect)")  # fmt: skip
-    p.add_argument("--images", type=Path, help="folder of clean photos (default: corpus)")
-    p.add_argument("--corpus", type=Path, default=Path("data/corpus.json"),
-                   help="corpus manifest used when --images is not given")  # fmt: skip
-    p.add_argument("--split", choices=("train", "validation"), default="validation")
-    p.add_argument("--trials", type=int, default=4, help="cases per photo and block size")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--tiles", type=int, default=200, help="detect: tiles per case")
-    p.add_argument("--classifier", type=Path, default=Path("models/classifier.keras"))
-    p.add_argument("--threshold", type=float, help="detect: default calibrated on train photos")
-    p.add_argument("--target-fpr", type=float, default=0.005,
-                   help="detect: calibration target, per clean tile kind")  # fmt: skip
-    p.add_argument("--recalibrate", action="store_true",
-                   help="detect, parity: calibrate thresholds on train photos (parity: one per "
-                        "exported classifier), ignore the manifest")  # fmt: skip
-    p.add_argument("--restorers", type=Path, default=Path("models"),
-                   help="restore, parity: the models folder")  # fmt: skip
-    p.add_argument("--json", type=Path, metavar="FILE", help="also write the report as JSON")
-    p.add_argument("--markdown", type=Path, metavar="FILE", help="also write it as Markdown")
-    p.set_defaults(func=_cmd_eval)
-
-    p = sub.add_parser("train", help="train the classifier or a restorer (export extra)")
-    from unpixel_export import train_cli  # argument definitions only; no TensorFlow
-
-    train_cli.add_arguments(p)
-    p.set_defaults(func=_cmd_train)
-
-    p = sub.add_parser("export", help="export models to TFLite and ONNX (export extra)")
-    from unpixel_export import export_cli  # argument definitions only; no TensorFlow
-
-    export_cli.add_arguments(p)
-    p.set_defaults(func=_cmd_export)
-
-    p = sub.add_parser("data", help="gather the photo corpus from packages (export extra)")
-    p.add_argument("--output", type=Path, default=Path("data/corpus.json"))
-    p.add_argument("--no-install", action="store_true", help="do not apt-get missing packages")
-    p.add_argument("--validation", type=float, default=0.2, help="share of validation photos")
-    p.set_defaults(func=_cmd_data)
+    for command in EXPORT_COMMANDS:
+        add_extra_command(sub, command)
 
     p = sub.add_parser("demo", help="the main job on the bundled sample")
     p.add_argument("--output", type=Path, default=Path("out/demo"))

@@ -25,11 +25,28 @@ class SinkError(UnpixelError):
 
 
 class MissingExtraError(UnpixelError, ImportError):
-    """An optional dependency is not installed; the message names the extra to install."""
+    """An optional dependency is not installed; the message names the extra to install.
 
-    def __init__(self, module: str, extra: str) -> None:
-        super().__init__(
-            f"{module!r} is not installed; install it with: pip install 'unpixel[{extra}]'"
-        )
+    Raise it where the missing package is first needed (``raise MissingExtraError(...)
+    from None`` in the ``except ImportError``), or before, from a check such as
+    ``importlib.util.find_spec``: the CLI prints it as one line, no traceback.
+
+    Args:
+        module: the package that is missing (``keras``, ``onnxruntime``).
+        extra: the extra that installs it (``export``, ``onnx``, ``bench``).
+        needed_by: what needs it (``unpixel train``), for the message; None to leave it out.
+
+    """
+
+    def __init__(self, module: str, extra: str, needed_by: str | None = None) -> None:
+        install = f"pip install 'unpixel[{extra}]'"
+        if needed_by is None:
+            message = f"{module!r} is not installed; install it with: {install}"
+        else:
+            message = (
+                f"{needed_by} needs the {extra} extra ({module!r} is not installed): {install}"
+            )
+        super().__init__(message)
         self.module = module
         self.extra = extra
+        self.needed_by = needed_by

@@ -10,12 +10,12 @@ import pytest
 import unpixel as up
 from unpixel.grid import Grid
 from unpixel.results import Detection, Region
+from unpixel_export.eval_cli import main
 from unpixel_export.pipeline_eval import (
     METHODS,
     SCENES,
     _errors,
     evaluate_pipeline,
-    main,
     region_box,
 )
 
@@ -118,7 +118,8 @@ def test_eval_task_writes_both_reports(tmp_path, photos):
     cv2.imwrite(str(folder / "flat.png"), np.full((96, 96, 3), 90, np.uint8))
     cv2.imwrite(str(folder / "coffee.png"), photos["coffee"][:200, 200:456])
     out_json, out_md = tmp_path / "r.json", tmp_path / "r.md"
-    assert main(["--images", str(folder), "--json", str(out_json), "--markdown", str(out_md)]) == 0
+    argv = ["--task", "pipeline", "--images", str(folder), "--json", str(out_json)]
+    assert main([*argv, "--markdown", str(out_md)]) == 0
     doc = json.loads(out_json.read_text())
     assert doc["task"] == "pipeline" and doc["photos"] == 2 and doc["bar_db"] == 0.3
     assert doc["lossless_left_out"]["frame"]["2"] == 1
