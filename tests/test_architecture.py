@@ -157,9 +157,18 @@ def test_runtime_never_imports_the_export_package_at_import_time():
 
 
 def _all_imports(path: Path) -> set[str]:
-    """Every first-party module a file names in an import, lazy ones included."""
+    """Every module a file imports when it runs, lazy ones included (not type-only ones)."""
     out = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    tree = ast.parse(path.read_text())
+    typing_only = {
+        id(n)
+        for top in ast.walk(tree)
+        if isinstance(top, ast.If) and _is_type_checking(top)
+        for n in ast.walk(top)
+    }
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
         if isinstance(node, ast.Import):
             out.update(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
