@@ -108,33 +108,79 @@ def _debian_licence(package: str) -> str:
 
 
 SKIMAGE_PHOTOS = (
-    "astronaut", "brick", "camera", "chelsea", "coffee", "coins", "grass", "gravel",
-    "hubble_deep_field", "ihc", "retina", "rocket", "motorcycle_left",
-)  # fmt: skip
+    "astronaut",
+    "brick",
+    "camera",
+    "chelsea",
+    "coffee",
+    "coins",
+    "grass",
+    "gravel",
+    "hubble_deep_field",
+    "ihc",
+    "retina",
+    "rocket",
+    "motorcycle_left",
+)
 # Not photos, or already pixelated (moon.png is a nearest-neighbour upscale): left out.
 
 SOURCES: tuple[Source, ...] = (
-    Source("lomiri", "debian", "lomiri-wallpapers-16.04", "",
-           _dpkg_files("lomiri-wallpapers-16.04", "/usr/share/backgrounds/")),
-    Source("mate", "debian", "mate-backgrounds", "",
-           _dpkg_files("mate-backgrounds", "/usr/share/backgrounds/mate/")),
-    Source("plasma", "debian", "plasma-workspace-wallpapers", "",
-           _dpkg_files("plasma-workspace-wallpapers", "/usr/share/wallpapers/"),
-           exclude=r"^screenshot"),
-    Source("opencv", "debian", "opencv-doc", "",
-           _dpkg_files("opencv-doc", "/usr/share/doc/opencv-doc/examples/data/"),
-           exclude=r"(chessboard|^left\d|^right\d|digits|logo|^pic\d|gradient|mask|notes|"
-                   r"^ml\.|blob|ellipses|imageText|^board|^box|graf|aloeGT|stuff|"
-                   r"text_defect|templ|^smarties|^tsukuba|^data)"),
-    Source("skimage", "pip", "scikit-image",
-           "public domain or CC0 per skimage.data docstrings",
-           _pip_files("skimage", _beside("data"), SKIMAGE_PHOTOS)),
-    Source("sklearn", "pip", "scikit-learn", "CC-BY-2.0 (sklearn/datasets/images/README.txt)",
-           _pip_files("sklearn.datasets", _beside("images"))),
-    Source("matplotlib", "pip", "matplotlib", "public domain (grace_hopper.jpg)",
-           _pip_files("matplotlib", lambda m: Path(m.get_data_path()) / "sample_data",
-                      ("grace_hopper",))),
-)  # fmt: skip
+    Source(
+        "lomiri",
+        "debian",
+        "lomiri-wallpapers-16.04",
+        "",
+        _dpkg_files("lomiri-wallpapers-16.04", "/usr/share/backgrounds/"),
+    ),
+    Source(
+        "mate",
+        "debian",
+        "mate-backgrounds",
+        "",
+        _dpkg_files("mate-backgrounds", "/usr/share/backgrounds/mate/"),
+    ),
+    Source(
+        "plasma",
+        "debian",
+        "plasma-workspace-wallpapers",
+        "",
+        _dpkg_files("plasma-workspace-wallpapers", "/usr/share/wallpapers/"),
+        exclude=r"^screenshot",
+    ),
+    Source(
+        "opencv",
+        "debian",
+        "opencv-doc",
+        "",
+        _dpkg_files("opencv-doc", "/usr/share/doc/opencv-doc/examples/data/"),
+        exclude=r"(chessboard|^left\d|^right\d|digits|logo|^pic\d|gradient|mask|notes|"
+        r"^ml\.|blob|ellipses|imageText|^board|^box|graf|aloeGT|stuff|"
+        r"text_defect|templ|^smarties|^tsukuba|^data)",
+    ),
+    Source(
+        "skimage",
+        "pip",
+        "scikit-image",
+        "public domain or CC0 per skimage.data docstrings",
+        _pip_files("skimage", _beside("data"), SKIMAGE_PHOTOS),
+    ),
+    Source(
+        "sklearn",
+        "pip",
+        "scikit-learn",
+        "CC-BY-2.0 (sklearn/datasets/images/README.txt)",
+        _pip_files("sklearn.datasets", _beside("images")),
+    ),
+    Source(
+        "matplotlib",
+        "pip",
+        "matplotlib",
+        "public domain (grace_hopper.jpg)",
+        _pip_files(
+            "matplotlib", lambda m: Path(m.get_data_path()) / "sample_data", ("grace_hopper",)
+        ),
+    ),
+)
 
 
 def _group(source: str, path: Path) -> str:
@@ -193,10 +239,17 @@ def _entry(source: Source, path: Path, validation_fraction: float) -> Entry | No
     group = _group(source.name, path)
     licence = source.licence or _debian_licence(source.package)
     return Entry(
-        path=str(path), group=group, source=source.name, package=source.package,
-        licence=licence, bytes=len(data), width=image.shape[1], height=image.shape[0],
-        sha256=hashlib.sha256(data).hexdigest(), split=split_of(group, validation_fraction),
-    )  # fmt: skip
+        path=str(path),
+        group=group,
+        source=source.name,
+        package=source.package,
+        licence=licence,
+        bytes=len(data),
+        width=image.shape[1],
+        height=image.shape[0],
+        sha256=hashlib.sha256(data).hexdigest(),
+        split=split_of(group, validation_fraction),
+    )
 
 
 def gather(
@@ -215,10 +268,12 @@ def gather(
     best: dict[str, Entry] = {}
     for source in SOURCES:
         files = [
-            f for f in source.list_files()
-            if f.suffix.lower() in IMAGE_EXTENSIONS and f.is_file()
+            f
+            for f in source.list_files()
+            if f.suffix.lower() in IMAGE_EXTENSIONS
+            and f.is_file()
             and not re.search(source.exclude, f.name)
-        ]  # fmt: skip
+        ]
         if not files:
             notes.append(f"{source.name} ({source.kind} package {source.package}): no images found")
             continue

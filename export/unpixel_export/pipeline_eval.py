@@ -52,13 +52,18 @@ SCENES = ("frame", "region")
 METHODS = ("mosaic", "fp32_true_grid", "int8_true_grid", "int8_pipeline", "fp32_pipeline")
 PIPELINES = {"int8_pipeline": "int8", "fp32_pipeline": "fp32"}
 ERRORS = ("not_flagged", "no_grid", "wrong_grid", "false_region")
-PARTS = (("int8_true_grid", "fp32_true_grid"), ("int8_pipeline", "int8_true_grid"),
-         ("fp32_pipeline", "fp32_true_grid"), ("int8_pipeline", "fp32_pipeline"))  # fmt: skip
+PARTS = (
+    ("int8_true_grid", "fp32_true_grid"),
+    ("int8_pipeline", "int8_true_grid"),
+    ("fp32_pipeline", "fp32_true_grid"),
+    ("int8_pipeline", "fp32_pipeline"),
+)
 """The differences of the second table: int8 restorer, detection + grid (int8, fp32), all."""
 
 
-def region_box(shape: tuple[int, ...], block: int, phase: tuple[int, int],
-               rng: np.random.Generator) -> Box:  # fmt: skip
+def region_box(
+    shape: tuple[int, ...], block: int, phase: tuple[int, int], rng: np.random.Generator
+) -> Box:
     """A rectangle ``(x, y, w, h)`` of whole cells of the grid, 30-60 % of each side."""
     sides = []
     for length, p in zip(shape[:2], phase, strict=True):
@@ -79,8 +84,9 @@ def restore_given_grid(pipeline: Pipeline, frame: np.ndarray, grid: Grid, box: B
     x, y, w, h = box
     mask = np.zeros(frame.shape[:2], bool)
     mask[y : y + h, x : x + w] = True
-    det = Detection(pixelated=True, score=1.0, grid=grid, mask=mask,
-                    regions=(Region(box, 1.0, grid),))  # fmt: skip
+    det = Detection(
+        pixelated=True, score=1.0, grid=grid, mask=mask, regions=(Region(box, 1.0, grid),)
+    )
     return pipeline.restore(frame, det)
 
 
@@ -89,8 +95,9 @@ def _overlaps(a: Box, b: Box) -> bool:
     return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
 
 
-def _errors(det: Detection, truth: Grid, box: Box, before: np.ndarray,
-            after: np.ndarray) -> tuple[dict[str, bool], float, float | None]:  # fmt: skip
+def _errors(
+    det: Detection, truth: Grid, box: Box, before: np.ndarray, after: np.ndarray
+) -> tuple[dict[str, bool], float, float | None]:
     """What a pipeline got wrong on one frame.
 
     Returns the error flags, the share of the mosaic's pixels it restored and the share of
@@ -102,10 +109,14 @@ def _errors(det: Detection, truth: Grid, box: Box, before: np.ndarray,
     over = [r.grid for r in det.regions if _overlaps(r.box, box)]
     away = [r.grid for r in det.regions if not _overlaps(r.box, box)]
     changed = (before != after).any(axis=2)[~inside]
-    flags = {"not_flagged": not over, "no_grid": bool(over) and all(g is None for g in over),
-             "wrong_grid": any(g is not None and (g.block, g.phase) != (truth.block, truth.phase)
-                               for g in over),
-             "false_region": any(g is not None for g in away)}  # fmt: skip
+    flags = {
+        "not_flagged": not over,
+        "no_grid": bool(over) and all(g is None for g in over),
+        "wrong_grid": any(
+            g is not None and (g.block, g.phase) != (truth.block, truth.phase) for g in over
+        ),
+        "false_region": any(g is not None for g in away),
+    }
     clean = float(changed.mean()) if changed.size else None
     return flags, float(det.mask[inside].mean()), clean
 
@@ -151,41 +162,59 @@ class PipelineReport:
         lines: list[str] = []
         for scene in self.psnr:
             what = "whole frame" if scene == "frame" else "a rectangle of whole cells"
-            lines += [f"### Scene `{scene}`: mean mosaic over {what}", "",
-                      "| block | frames | mosaic | fp32 restorer, true grid (ref) | int8 "
-                      "restorer, true grid | int8 pipeline | fp32 pipeline | int8 pipeline "
-                      f"- ref | bar ({BAR_DB} dB) |", "|---:|" + "---:|" * 8]  # fmt: skip
+            lines += [
+                f"### Scene `{scene}`: mean mosaic over {what}",
+                "",
+                "| block | frames | mosaic | fp32 restorer, true grid (ref) | int8 "
+                "restorer, true grid | int8 pipeline | fp32 pipeline | int8 pipeline "
+                f"- ref | bar ({BAR_DB} dB) |",
+                "|---:|" + "---:|" * 8,
+            ]
             for b in self.psnr[scene]:
                 vals = " | ".join(f"{self.mean(scene, b, m):.2f}" for m in METHODS)
                 loss = self.delta(scene, b, "int8_pipeline", "fp32_true_grid")
                 verdict = ("met" if self.bar_met(scene, b) else "**missed**") + (
-                    "" if b in BAR_BLOCKS else " (reported)")  # fmt: skip
-                lines.append(f"| {b} | {self.frames(scene, b)} | {vals} | {loss:+.2f} dB "
-                             f"| {verdict} |")  # fmt: skip
-            lines += ["", "| block | int8 restorer (int8 - fp32, true grid) | detection + grid,"
-                      " int8 (pipeline - true grid) | detection + grid, fp32 (pipeline - true "
-                      "grid) | int8 - fp32 pipeline |", "|---:|---:|---:|---:|---:|"]  # fmt: skip
+                    "" if b in BAR_BLOCKS else " (reported)"
+                )
+                lines.append(
+                    f"| {b} | {self.frames(scene, b)} | {vals} | {loss:+.2f} dB | {verdict} |"
+                )
+            lines += [
+                "",
+                "| block | int8 restorer (int8 - fp32, true grid) | detection + grid,"
+                " int8 (pipeline - true grid) | detection + grid, fp32 (pipeline - true "
+                "grid) | int8 - fp32 pipeline |",
+                "|---:|---:|---:|---:|---:|",
+            ]
             for b in self.psnr[scene]:
                 cells = " | ".join(f"{self.delta(scene, b, x, y):+.2f}" for x, y in PARTS)
                 lines.append(f"| {b} | {cells} |")
-            lines += ["", "| block | int8 pipeline: frames wrong (not flagged / no grid / wrong "
-                      "grid / false region) | fp32 pipeline: frames wrong (same) | coverage "
-                      "int8 / fp32 | "
-                      "clean pixels changed int8 / fp32 |",
-                      "|---:|---:|---:|---:|---:|"]  # fmt: skip
+            lines += [
+                "",
+                "| block | int8 pipeline: frames wrong (not flagged / no grid / wrong "
+                "grid / false region) | fp32 pipeline: frames wrong (same) | coverage "
+                "int8 / fp32 | "
+                "clean pixels changed int8 / fp32 |",
+                "|---:|---:|---:|---:|---:|",
+            ]
             for b in self.psnr[scene]:
                 errs = self.errors[scene][b]
-                wrong = [f"{errs[p]['any']} ({' / '.join(str(errs[p][e]) for e in ERRORS)})"
-                         for p in PIPELINES]  # fmt: skip
+                wrong = [
+                    f"{errs[p]['any']} ({' / '.join(str(errs[p][e]) for e in ERRORS)})"
+                    for p in PIPELINES
+                ]
                 cover = " / ".join(_share(self.coverage[scene][b][p]) for p in PIPELINES)
                 spill = " / ".join(_share(self.spill[scene][b][p]) for p in PIPELINES)
                 lines.append(f"| {b} | {' | '.join(wrong)} | {cover} | {spill} |")
             lines.append("")
-        lines += ["A positive *detection + grid* difference means the pipeline left cells as "
-                  "they were (unflagged flat areas, missed frames) where that restorer does "
-                  "worse than the mosaic itself; PSNR is averaged in dB over photos, so nearly "
-                  "flat photos weigh in. Per-photo values and failures are in the JSON.", "",
-                  f"Left out as lossless mosaics (flat graphics): {self.lossless}."]  # fmt: skip
+        lines += [
+            "A positive *detection + grid* difference means the pipeline left cells as "
+            "they were (unflagged flat areas, missed frames) where that restorer does "
+            "worse than the mosaic itself; PSNR is averaged in dB over photos, so nearly "
+            "flat photos weigh in. Per-photo values and failures are in the JSON.",
+            "",
+            f"Left out as lossless mosaics (flat graphics): {self.lossless}.",
+        ]
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, object]:
@@ -193,27 +222,40 @@ class PipelineReport:
         scenes: dict[str, object] = {}
         for scene, table in self.psnr.items():
             scenes[scene] = {
-                b: {"frames": self.frames(scene, b),
+                b: {
+                    "frames": self.frames(scene, b),
                     "psnr": {m: self.mean(scene, b, m) for m in METHODS},
-                    "int8_pipeline_minus_ref": self.delta(scene, b, "int8_pipeline",
-                                                          "fp32_true_grid"),
-                    "fp32_pipeline_minus_ref": self.delta(scene, b, "fp32_pipeline",
-                                                          "fp32_true_grid"),
-                    "int8_restorer_loss": self.delta(scene, b, "int8_true_grid",
-                                                     "fp32_true_grid"),
-                    "int8_detection_grid_loss": self.delta(scene, b, "int8_pipeline",
-                                                           "int8_true_grid"),
-                    "bar_met": self.bar_met(scene, b), "bar_applies": b in BAR_BLOCKS,
+                    "int8_pipeline_minus_ref": self.delta(
+                        scene, b, "int8_pipeline", "fp32_true_grid"
+                    ),
+                    "fp32_pipeline_minus_ref": self.delta(
+                        scene, b, "fp32_pipeline", "fp32_true_grid"
+                    ),
+                    "int8_restorer_loss": self.delta(scene, b, "int8_true_grid", "fp32_true_grid"),
+                    "int8_detection_grid_loss": self.delta(
+                        scene, b, "int8_pipeline", "int8_true_grid"
+                    ),
+                    "bar_met": self.bar_met(scene, b),
+                    "bar_applies": b in BAR_BLOCKS,
                     "errors": self.errors[scene][b],
-                    "coverage": {p: float(np.mean(c)) if c else None
-                                 for p, c in self.coverage[scene][b].items()},
-                    "clean_changed": {p: float(np.mean(c)) if c else None
-                                      for p, c in self.spill[scene][b].items()}}
+                    "coverage": {
+                        p: float(np.mean(c)) if c else None
+                        for p, c in self.coverage[scene][b].items()
+                    },
+                    "clean_changed": {
+                        p: float(np.mean(c)) if c else None for p, c in self.spill[scene][b].items()
+                    },
+                }
                 for b in table
-            }  # fmt: skip
-        return {"bar_db": BAR_DB, "models": self.models, "scenes": scenes,
-                "lossless_left_out": self.lossless, "failures": self.failures,
-                "per_photo": {"methods": METHODS, **self.per_photo}}  # fmt: skip
+            }
+        return {
+            "bar_db": BAR_DB,
+            "models": self.models,
+            "scenes": scenes,
+            "lossless_left_out": self.lossless,
+            "failures": self.failures,
+            "per_photo": {"methods": METHODS, **self.per_photo},
+        }
 
 
 def evaluate_pipeline(
@@ -256,13 +298,13 @@ def evaluate_pipeline(
                 ref = np.ascontiguousarray(photo[y : y + bh, x : x + bw])
                 outs = {"mosaic": frame}
                 for kind in ("fp32", "int8"):
-                    outs[f"{kind}_true_grid"] = restore_given_grid(pipelines[kind], frame, truth,
-                                                                   box)  # fmt: skip
+                    outs[f"{kind}_true_grid"] = restore_given_grid(
+                        pipelines[kind], frame, truth, box
+                    )
                 for method, kind in PIPELINES.items():
                     result = pipelines[kind].process(frame)
                     outs[method] = result.image
-                    flags, cover, spill = _errors(result.detection, truth, box, frame,
-                                                  result.image)  # fmt: skip
+                    flags, cover, spill = _errors(result.detection, truth, box, frame, result.image)
                     report.coverage[scene][b][method].append(cover)
                     if spill is not None:
                         report.spill[scene][b][method].append(spill)
@@ -270,17 +312,28 @@ def evaluate_pipeline(
                         report.errors[scene][b][method][what] += int(bad)
                     report.errors[scene][b][method]["any"] += int(any(flags.values()))
                     if any(flags.values()):
-                        grids = [(r.grid.block, r.grid.phase) if r.grid else None
-                                 for r in result.detection.regions]  # fmt: skip
-                        report.failures.append({"scene": scene, "block": b, "photo": name,
-                                                "pipeline": method, "phase": phase, "box": box,
-                                                "errors": [k for k, v in flags.items() if v],
-                                                "grids_found": grids})  # fmt: skip
+                        grids = [
+                            (r.grid.block, r.grid.phase) if r.grid else None
+                            for r in result.detection.regions
+                        ]
+                        report.failures.append(
+                            {
+                                "scene": scene,
+                                "block": b,
+                                "photo": name,
+                                "pipeline": method,
+                                "phase": phase,
+                                "box": box,
+                                "errors": [k for k, v in flags.items() if v],
+                                "grids_found": grids,
+                            }
+                        )
                 for method, out in outs.items():
                     crop = np.ascontiguousarray(out[y : y + bh, x : x + bw])
                     report.psnr[scene][b][method].append(psnr(ref, crop, border=b))
-                report.per_photo[scene][b][name] = [round(report.psnr[scene][b][m][-1], 3)
-                                                    for m in METHODS]  # fmt: skip
+                report.per_photo[scene][b][name] = [
+                    round(report.psnr[scene][b][m][-1], 3) for m in METHODS
+                ]
     return report
 
 
@@ -295,8 +348,9 @@ def models_version(models_dir: Path, pipelines: dict[str, Pipeline]) -> dict[str
 
     def git(*args: str) -> str:
         try:
-            proc = subprocess.run(["git", "-C", str(models_dir), *args],
-                                  capture_output=True, text=True, timeout=10)  # fmt: skip
+            proc = subprocess.run(
+                ["git", "-C", str(models_dir), *args], capture_output=True, text=True, timeout=10
+            )
         except (OSError, subprocess.SubprocessError):
             return ""
         return proc.stdout.strip()
@@ -304,11 +358,18 @@ def models_version(models_dir: Path, pipelines: dict[str, Pipeline]) -> dict[str
     runs: dict[str, object] = {}
     for kind, pipeline in pipelines.items():
         files = resolve(pipeline.options)
-        paths = {"classifier": files.classifier,
-                 **{f"restorer_x{s}": p for s, p in files.restorers.items()}}  # fmt: skip
-        runs[kind] = {"format": files.format.name, "threshold": files.threshold,
-                      "files": {k: f"{p.name} {sha256_file(p)[:12]}"
-                                for k, p in paths.items()}}  # fmt: skip
-    return {"dir": str(models_dir), "commit": git("log", "-1", "--format=%H", "--", "."),
-            "modified": bool(git("status", "--porcelain", "--", ".")),
-            "pipelines": runs}  # fmt: skip
+        paths = {
+            "classifier": files.classifier,
+            **{f"restorer_x{s}": p for s, p in files.restorers.items()},
+        }
+        runs[kind] = {
+            "format": files.format.name,
+            "threshold": files.threshold,
+            "files": {k: f"{p.name} {sha256_file(p)[:12]}" for k, p in paths.items()},
+        }
+    return {
+        "dir": str(models_dir),
+        "commit": git("log", "-1", "--format=%H", "--", "."),
+        "modified": bool(git("status", "--porcelain", "--", ".")),
+        "pipelines": runs,
+    }

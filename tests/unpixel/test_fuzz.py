@@ -2,8 +2,7 @@
 
 Every case must end in a clear error (ValueError / TypeError for bad arguments, an
 UnpixelError for bad files) or a correct result: never a crash, a hang or a temporary file
-left behind. Example counts are modest so the whole module runs in well under a minute on
-2 cores; the number of cases that ran is printed at the end (``pytest -s``).
+left behind. Example counts are modest; the number of cases run is printed (``pytest -s``).
 """
 
 from __future__ import annotations

@@ -83,8 +83,7 @@ class LatestFrame:
                     return None
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise SourceError(f"lost {self.source.name!r}: no frame for "
-                                      f"{self.stall_s:g} s")  # fmt: skip
+                    raise SourceError(f"lost {self.source.name!r}: no frame for {self.stall_s:g} s")
                 self._cond.wait(left if stopping is None else min(left, 0.1))
             frame, self._frame = self._frame, None
             return frame

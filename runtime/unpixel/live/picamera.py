@@ -17,9 +17,11 @@ import numpy as np
 from unpixel.errors import SourceError
 from unpixel.live.sources import Source
 
-INSTALL_HINT = ("picamera2 is not installed: on Raspberry Pi OS run `sudo apt install "
-                "python3-picamera2` and create the virtual environment with "
-                "--system-site-packages")  # fmt: skip
+INSTALL_HINT = (
+    "picamera2 is not installed: on Raspberry Pi OS run `sudo apt install "
+    "python3-picamera2` and create the virtual environment with "
+    "--system-site-packages"
+)
 
 
 def _bgr_from_rgba_bytes(a: np.ndarray) -> np.ndarray:
@@ -51,8 +53,9 @@ def to_bgr(array: np.ndarray, fmt: str) -> np.ndarray:
     try:
         convert = TO_BGR[fmt]
     except KeyError:
-        raise ValueError(f"unsupported picamera2 format {fmt!r}; use one of "
-                         f"{', '.join(TO_BGR)}") from None  # fmt: skip
+        raise ValueError(
+            f"unsupported picamera2 format {fmt!r}; use one of {', '.join(TO_BGR)}"
+        ) from None
     return convert(array)
 
 
@@ -71,13 +74,19 @@ class Picamera2Source(Source):
     live = True
     can_reopen = True
 
-    def __init__(self, camera_num: int = 0, size: tuple[int, int] = (640, 480),
-                 fmt: str = "RGB888", lores: tuple[int, int] | None = None,
-                 fps: float = 30.0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        camera_num: int = 0,
+        size: tuple[int, int] = (640, 480),
+        fmt: str = "RGB888",
+        lores: tuple[int, int] | None = None,
+        fps: float = 30.0,
+    ) -> None:
         super().__init__()
         if fmt not in TO_BGR or fmt == "YUV420":
-            raise ValueError(f"main format must be one of XBGR8888, XRGB8888, BGR888, RGB888; "
-                             f"got {fmt!r}")  # fmt: skip
+            raise ValueError(
+                f"main format must be one of XBGR8888, XRGB8888, BGR888, RGB888; got {fmt!r}"
+            )
         try:
             from picamera2 import Picamera2  # noqa: F401  (the error names the install)
         except ImportError as exc:

@@ -67,8 +67,9 @@ class SampleClip:
         cy = 0.42 * ph + 0.08 * ph * math.cos(2 * math.pi * t)
         m = cv2.getRotationMatrix2D((cx, cy), angle, zoom)
         m[:, 2] += (w / 2 - cx + self._shake[i, 0], h / 2 - cy + self._shake[i, 1])
-        view = cv2.warpAffine(photo, m, (w, h), flags=cv2.INTER_LINEAR,
-                              borderMode=cv2.BORDER_REFLECT101)  # fmt: skip
+        view = cv2.warpAffine(
+            photo, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT101
+        )
         return view, m
 
     def truth(self, i: int) -> Truth:
@@ -108,8 +109,9 @@ class SampleSource(Source):
 
     name = "sample"
 
-    def __init__(self, frames: int = 90, size: tuple[int, int] = (640, 480), seed: int = 0,
-                 fps: float = 30.0) -> None:  # fmt: skip
+    def __init__(
+        self, frames: int = 90, size: tuple[int, int] = (640, 480), seed: int = 0, fps: float = 30.0
+    ) -> None:
         super().__init__()
         self.clip = SampleClip(frames, size, seed)
         self.fps = float(fps)

@@ -96,6 +96,11 @@ def video_file(tmp_path: Path) -> Path:
 @pytest.fixture
 def h() -> SimpleNamespace:
     """The helpers above (tests import nothing from conftest under --import-mode=importlib)."""
-    return SimpleNamespace(MarkProcessor=MarkProcessor, DyingSource=DyingSource, numbered=numbered,
-                           frame_number=frame_number, write_video=write_video,
-                           read_video=read_video)  # fmt: skip
+    return SimpleNamespace(
+        MarkProcessor=MarkProcessor,
+        DyingSource=DyingSource,
+        numbered=numbered,
+        frame_number=frame_number,
+        write_video=write_video,
+        read_video=read_video,
+    )

@@ -9,13 +9,27 @@ from unpixel.cli import main
 
 def test_sample_clip_writes_video_summary_and_before_after(tmp_path, capsys, h):
     out = tmp_path / "live"
-    code = main(["live", "--output", str(out), "--max-frames", "12", "--sample-frames", "12",
-                 "--size", "256x192", "--overlay"])  # fmt: skip
+    code = main(
+        [
+            "live",
+            "--output",
+            str(out),
+            "--max-frames",
+            "12",
+            "--sample-frames",
+            "12",
+            "--size",
+            "256x192",
+            "--overlay",
+        ]
+    )
     assert code == 0
     summary = json.loads((out / "summary.json").read_text())
     assert summary["frames"] == 12 and summary["dropped"] == 0
-    assert summary["latency_ms"]["p50"] > 0 and summary["latency_ms"]["p95"] >= summary[
-        "latency_ms"]["p50"]  # fmt: skip
+    assert (
+        summary["latency_ms"]["p50"] > 0
+        and summary["latency_ms"]["p95"] >= summary["latency_ms"]["p50"]
+    )
     assert summary["pixelated_frames"] == 8  # scenes 2 and 3 of the clip
     assert summary["sample_detection_accuracy"] == 1.0
     assert len(h.read_video(out / "live.mp4")) == 12
@@ -28,8 +42,18 @@ def test_sample_clip_writes_video_summary_and_before_after(tmp_path, capsys, h):
 def test_video_file_in_video_file_out_with_frames_folder(tmp_path, video_file, capsys, h):
     out = tmp_path / "clean.avi"
     frames = tmp_path / "frames"
-    code = main(["live", "--source", str(video_file), "--output", str(out),
-                 "--frames-dir", str(frames), "--json"])  # fmt: skip
+    code = main(
+        [
+            "live",
+            "--source",
+            str(video_file),
+            "--output",
+            str(out),
+            "--frames-dir",
+            str(frames),
+            "--json",
+        ]
+    )
     assert code == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["frames"] == 20 and summary["stop_reason"] == "end of stream"
@@ -68,10 +92,23 @@ def test_sigterm_finalises_the_video(tmp_path, h):
     """The real command as a process: SIGTERM mid-run leaves a playable video and a summary."""
     out = tmp_path / "run"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "unpixel", "live", "--realtime", "--sample-frames", "900",
-         "--size", "128x96", "--output", str(out)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "unpixel",
+            "live",
+            "--realtime",
+            "--sample-frames",
+            "900",
+            "--size",
+            "128x96",
+            "--output",
+            str(out),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert "unpixel live:" in proc.stdout.readline()  # running
         import time

@@ -31,8 +31,9 @@ def test_file_source_every_frame_in_order(video_file, tmp_path, h):
 
 
 def test_max_frames(h):
-    stats = LiveLoop(ArraySource([h.numbered(0)], loops=50), h.MarkProcessor(), [],
-                     LiveOptions(max_frames=7)).run()  # fmt: skip
+    stats = LiveLoop(
+        ArraySource([h.numbered(0)], loops=50), h.MarkProcessor(), [], LiveOptions(max_frames=7)
+    ).run()
     assert stats.frames == 7 and stats.stop_reason == "max frames"
 
 

@@ -22,8 +22,9 @@ def publish(sink, image, index=0):
 
 
 def fetch(url, headers=None, timeout=5):
-    with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}),
-                                timeout=timeout) as resp:  # fmt: skip
+    with urllib.request.urlopen(
+        urllib.request.Request(url, headers=headers or {}), timeout=timeout
+    ) as resp:
         return resp.status, resp.headers, resp.read()
 
 
