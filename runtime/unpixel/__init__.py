@@ -11,17 +11,21 @@ The flat namespace most code needs::
         result = pipe.process(frame)         # result.image, result.detection, result.timings
 
 Heavy parts (interpreters, video) are imported lazily; TensorFlow never is.
+
+Importing unpixel sets ``OPENCV_IO_MAX_IMAGE_PIXELS`` to :data:`MAX_PIXELS` (8192 x 8192)
+before cv2 loads, unless it holds a valid value already; an invalid value (one OpenCV cannot
+parse, such as ``abc``, or 0) is treated as unset and replaced, so it cannot abort the import.
 """
 
 from __future__ import annotations
 
-import os
+# First, before anything loads cv2: OpenCV reads its decode limit (OPENCV_IO_MAX_IMAGE_PIXELS)
+# once, when its library loads. unpixel.limits sets it to unpixel's MAX_PIXELS unless the user
+# chose a valid value; an invalid one (e.g. "abc", which makes OpenCV abort the process) is
+# treated as unset and replaced. unpixel.limits imports no cv2.
+from unpixel.limits import MAX_PIXELS as MAX_PIXELS
 
-from unpixel.image import MAX_PIXELS  # numpy only: cv2 is not loaded yet
-
-# OpenCV reads its decode limit when it loads: set it to unpixel's MAX_PIXELS unless the user
-# chose one, so that no image file can make it allocate more.
-os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(MAX_PIXELS))
+# isort: split
 
 from unpixel import metrics
 from unpixel.degrade import blur_upscale, jpeg, pixelate

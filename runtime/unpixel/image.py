@@ -8,9 +8,7 @@ import cv2
 import numpy as np
 
 from unpixel.geometry import Box
-
-MAX_PIXELS = 8192 * 8192
-"""Largest image (height x width) any function accepts; larger ones are rejected up front."""
+from unpixel.limits import MAX_PIXELS
 
 
 def check_image(image: object, name: str = "image", *, min_size: int = 1) -> np.ndarray:

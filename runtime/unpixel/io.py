@@ -10,9 +10,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from unpixel import limits
 from unpixel.errors import SinkError, SourceError
-from unpixel.image import MAX_PIXELS
-from unpixel.imagesize import header_size
+from unpixel.imagesize import header_size, known_format
+from unpixel.limits import MAX_PIXELS
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
 """File extensions read as images when a folder is given."""
@@ -38,6 +39,30 @@ def publish(tmp: Path, path: Path) -> None:
     tmp.replace(path)
 
 
+NAME_MAX = 255
+"""Longest file name, in bytes, on the file systems unpixel writes to (Linux, macOS, Windows)."""
+
+
+def temp_prefix(path: str | os.PathLike[str], suffix: str = ".tmp") -> str:
+    """The ``prefix`` for ``tempfile.mkstemp`` of a temporary file standing for ``path``.
+
+    A dot, then as much of the final name as fits: the temporary name (prefix, mkstemp's 8
+    random characters, ``suffix``) stays within :data:`NAME_MAX` bytes, so every name that
+    is valid for the final file is valid for its temporary one too.
+
+    Args:
+        path: the final file.
+        suffix: the suffix passed to ``mkstemp`` with this prefix.
+
+    Returns:
+        ``.<name, cut to fit>.``
+
+    """
+    name = os.fsencode(Path(path).name)
+    room = NAME_MAX - len(b"..") - 8 - len(os.fsencode(suffix))
+    return "." + os.fsdecode(name[: max(room, 0)]) + "."
+
+
 def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file and a rename.
 
@@ -47,7 +72,7 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path), suffix=".tmp")
     except OSError as exc:
         raise SinkError(f"cannot write {path}: {exc.strerror or exc}") from exc
     try:
@@ -60,21 +85,49 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
         raise SinkError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
-def read_image(path: str | os.PathLike[str]) -> np.ndarray:
-    """Read an image file as HxWx3 BGR uint8; :class:`SourceError` if it cannot be read.
+def _refuse_unsized(path: Path, data: np.ndarray) -> None:
+    """Refuse a file whose size the header does not give, when it could decode to any size."""
+    if known_format(data[:16].tobytes()):
+        raise SourceError(
+            f"{path} is not a readable image (its size cannot be read from its header)"
+        )
+    if data.size and not limits.opencv_guards():
+        raise SourceError(
+            f"{path} is not a readable image: no header unpixel knows gives its size, and "
+            f"OpenCV's decode limit is {limits.OPENCV_LIMIT} pixels, above unpixel's "
+            f"{MAX_PIXELS} (import unpixel before cv2, or set {limits.ENV})"
+        )
 
-    Images above :data:`unpixel.image.MAX_PIXELS` pixels are refused from their header
-    (PNG, JPEG, BMP, GIF, WebP, TIFF) before any pixel is decoded; other formats by OpenCV's
-    decode limit (set to the same number when ``unpixel`` is imported before ``cv2``) or,
-    at the latest, right after decoding.
+
+def read_image(path: str | os.PathLike[str]) -> np.ndarray:
+    """Read an image file as HxWx3 BGR uint8.
+
+    Images above :data:`unpixel.image.MAX_PIXELS` pixels are refused before any pixel is
+    decoded: from their header for PNG, JPEG, BMP, GIF, WebP, TIFF, BigTIFF, PNM/PAM/PFM and
+    Sun raster (whose size must be readable there, or the file is refused), and by OpenCV's
+    decode limit for other formats (set to the same number when ``unpixel`` is imported
+    before ``cv2``; when it is higher, such files are refused). The size is checked again
+    after decoding.
+
+    Args:
+        path: the image file.
+
+    Returns:
+        The image, HxWx3 BGR uint8.
+
+    Raises:
+        SourceError: the file cannot be read or decoded, or the image is too large.
+
     """
     path = Path(path)
     try:
         data = np.fromfile(path, dtype=np.uint8)
     except OSError as exc:
         raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    size = header_size(data[:65536].tobytes())
-    if size is not None and size[0] * size[1] > MAX_PIXELS:
+    size = header_size(memoryview(data))
+    if size is None:
+        _refuse_unsized(path, data)
+    elif size[0] * size[1] > MAX_PIXELS:
         raise SourceError(
             f"{path} is {size[0]}x{size[1]}; images above {MAX_PIXELS} pixels are refused"
         )
