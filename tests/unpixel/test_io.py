@@ -1,3 +1,5 @@
+import os
+
 import numpy as np
 import pytest
 
@@ -37,3 +39,23 @@ def test_read_image_errors(tmp_path):
     for name in ("empty.jpg", "missing.png"):
         with pytest.raises(up.SourceError):
             up.read_image(tmp_path / name)
+
+
+@pytest.mark.parametrize("length", [242, 250, 255])
+def test_write_image_to_a_long_name_leaves_no_temp_file(tmp_path, length):
+    """Issue 20, item 14: the temp name must not be longer than a valid final name."""
+    name = "é" * ((length - 4) // 2) + "a" * ((length - 4) % 2) + ".png"  # 2-byte characters
+    assert len(name.encode()) == length
+    image = np.zeros((8, 8, 3), np.uint8)
+    up.write_image(tmp_path / name, image)
+    assert [p.name for p in tmp_path.iterdir()] == [name]
+    assert np.array_equal(up.read_image(tmp_path / name), image)
+
+
+def test_temp_prefix_fits_name_max_and_keeps_short_names():
+    from unpixel.io import NAME_MAX, temp_prefix
+
+    assert temp_prefix("out/photo.png") == ".photo.png."
+    for name in ("a" * 255, "é" * 127, "€" * 85):
+        prefix = os.fsencode(temp_prefix(name))
+        assert len(prefix) + 8 + len(".tmp") <= NAME_MAX
