@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,8 +44,33 @@ def _verified(entry: ModelEntry, root: Path) -> Path:
     return entry.verify(root)
 
 
+def _threshold(entry: ModelEntry) -> float:
+    """The classifier entry's threshold, checked: a finite number strictly between 0 and 1."""
+    value = entry.extra.get("threshold", DEFAULT_THRESHOLD)
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not ok or not math.isfinite(value) or not 0.0 < value < 1.0:
+        raise ModelError(
+            f"the manifest's {entry.name!r} has threshold {value!r:.40}; "
+            "it must be a number between 0 and 1"
+        )
+    return float(value)
+
+
 def resolve(options: PipelineOptions) -> ModelFiles:
-    """The files ``options`` ask for; manifest files are checked against their sha256."""
+    """The files ``options`` ask for; manifest files are checked against their sha256.
+
+    Args:
+        options: the pipeline's options (backend, precision, models folder, user files).
+
+    Returns:
+        The classifier, its threshold and the restorers by scale.
+
+    Raises:
+        ModelError: the manifest is missing or malformed (its classifier threshold too),
+            lacks a file the format needs, names a file outside its folder, or a file does
+            not match its sha256.
+
+    """
     fmt = format_for(options.backend, options.precision)
     root = Path(options.models_dir) if options.models_dir else default_models_dir()
     need_manifest = options.classifier is None or set(options.restorers) != {2, 3, 4}
@@ -54,8 +80,8 @@ def resolve(options: PipelineOptions) -> ModelFiles:
         threshold = options.threshold or DEFAULT_THRESHOLD
     else:
         entry = _find(entries, fmt, "classifier", None)
+        threshold = options.threshold or _threshold(entry)
         classifier = _verified(entry, root)
-        threshold = options.threshold or float(entry.extra.get("threshold", DEFAULT_THRESHOLD))
     restorers = {}
     for scale in (2, 3, 4):
         if scale in options.restorers:
