@@ -24,7 +24,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 
-from unpixel.errors import SourceError
+from unpixel.errors import SinkError, SourceError
 from unpixel.interrupt import StopRequest, stop_on_signals
 from unpixel.live.capture import STALL_S, LatestFrame
 from unpixel.live.processors import Processor
@@ -106,8 +106,10 @@ class LiveLoop:
         self._resized_after = 0  # the reconnect whose new frame size was last reported
         self.interrupt = StopRequest()
         """Set when SIGINT/SIGTERM stopped the loop (``interrupt.exit_code``: 128 + signal)."""
-        self.error: SourceError | None = None
-        """The source's error when the loop stopped because the source failed (for good)."""
+        self.error: SourceError | SinkError | None = None
+        """Why the loop stopped when the source failed for good, or an output failed (a full
+        disk: the video is finalised with the frames written before, the message says how
+        many); the other sinks are closed all the same."""
 
     def stop(self, reason: str = "stopped") -> None:
         """Ask the loop to stop after the current frame (thread- and signal-safe)."""
@@ -119,9 +121,10 @@ class LiveLoop:
     def run(self) -> LoopStats:
         """Run until the stream ends or a stop; return the statistics.
 
-        A failing source that does not come back ends the loop cleanly (``stats.stop_reason``
-        says so and :attr:`error` holds the error); any other error is raised after the sinks
-        are closed.
+        A failing source that does not come back, or a sink that fails with
+        :class:`SinkError` (a full disk), ends the loop cleanly (``stats.stop_reason`` says
+        so and :attr:`error` holds the error); any other error is raised after the sinks are
+        closed.
         """
         opts = self.options
         self._grabber = LatestFrame(self.source, opts.stall_s).start() if self.source.live else None
@@ -137,6 +140,9 @@ class LiveLoop:
         except SourceError as exc:
             self.error = exc
             self.stats.stop_reason = f"source lost: {exc}"
+        except SinkError as exc:  # e.g. a full disk: stop, finalise, report (no traceback)
+            self.error = exc
+            self.stats.stop_reason = f"output failed: {exc}"
         except BaseException:
             self._finish(t0, raise_errors=False)
             raise
@@ -331,12 +337,18 @@ class LiveLoop:
         stats.latency_ms.append((time.perf_counter() - frame.captured_at) * 1e3)
 
     def _close_sinks(self, raise_errors: bool) -> None:
-        """Close every sink; the first failure is raised after all were tried."""
+        """Close every sink; the first failure is raised after all were tried.
+
+        After an output failed (:attr:`error` is a :class:`SinkError`, say a full disk) the
+        others' failures to close are logged instead: the run's error is already that one.
+        """
         first: BaseException | None = None
         for sink in self.sinks:
             try:
                 sink.close()
             except Exception as exc:  # finalise the others before reporting it
                 first = first or exc
-        if first is not None and raise_errors:
+                if isinstance(self.error, SinkError):
+                    log.warning("closing %s failed too: %s", type(sink).__name__, exc)
+        if first is not None and raise_errors and not isinstance(self.error, SinkError):
             raise first

@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 import numpy as np
 
 from unpixel.errors import SinkError
-from unpixel.live.sinks import Packet, Sink
+from unpixel.live.sinks import Packet, Sink, check_view
 
 BOUNDARY = "unpixelframe"
 STREAM_PATH, FRAME_PATH = "/stream.mjpg", "/frame.jpg"
@@ -50,6 +50,8 @@ def parse_address(text: str) -> tuple[str, int]:
 
 def check_bind(host: str, token: str | None) -> None:
     """ValueError unless ``host`` is loopback or a token of at least 8 characters is given."""
+    if token is not None and not isinstance(token, str):
+        raise TypeError(f"the token must be a string, got {type(token).__name__}")
     if token is not None and len(token) < MIN_TOKEN:
         raise ValueError(f"the token must have at least {MIN_TOKEN} characters")
     if token is None and not is_loopback(host):
@@ -135,7 +137,16 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class MjpegSink(Sink):
-    """Serve the views as MJPEG on ``host:port`` (port 0: any free port; see :attr:`url`)."""
+    """Serve the views as MJPEG on ``host:port`` (port 0: any free port; see :attr:`url`).
+
+    Raises:
+        TypeError: a host that is not a string, or a port, ``max_clients`` or ``quality``
+            that is not an integer.
+        ValueError: a port outside 0..65535, ``max_clients`` below 1, ``quality`` outside
+            1..100, or a non-loopback host without a token of at least 8 characters.
+        SinkError: the address cannot be bound.
+
+    """
 
     def __init__(
         self,
@@ -146,6 +157,13 @@ class MjpegSink(Sink):
         max_clients: int = 4,
         quality: int = 80,
     ) -> None:
+        if not isinstance(host, str):
+            raise TypeError(f"host must be a string, got {host!r}")
+        for name, value in (("port", port), ("max_clients", max_clients), ("quality", quality)):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise TypeError(f"{name} must be an integer, got {value!r}")
+        if not 0 <= port <= 65535:
+            raise ValueError(f"port must be in 0..65535 (0: any free port), got {port}")
         check_bind(host, token)
         if max_clients < 1:
             raise ValueError(f"max_clients must be >= 1, got {max_clients}")
@@ -188,8 +206,9 @@ class MjpegSink(Sink):
 
     def write(self, packet: Packet) -> None:
         """Publish the view (encoded once, when a client asks for it)."""
+        view = check_view(packet)
         with self._cond:
-            self._view, self._seq = packet.view, self._seq + 1
+            self._view, self._seq = view, self._seq + 1
             self._cond.notify_all()
 
     def _encode(self) -> tuple[int, bytes | None]:

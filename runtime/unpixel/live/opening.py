@@ -6,6 +6,7 @@ picamera2, the sample clip), so none of them imports another's subclasses.
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 from unpixel.errors import SourceError
@@ -36,7 +37,8 @@ def open_source(
 
     Raises:
         ValueError: a ``picamera2:N`` whose N is not an integer.
-        SourceError: nothing at the spec, or it cannot be opened.
+        SourceError: nothing at the spec, a FIFO or device that is not a ``/dev/video``
+            character device, or it cannot be opened.
 
     """
     text = "sample" if spec is None else str(spec)
@@ -51,20 +53,44 @@ def open_source(
         if num and not num.isdigit():
             raise ValueError(f"picamera2 camera number must be an integer, got {num!r}")
         return Picamera2Source(camera_num=int(num or 0), size=size or (640, 480), lores=lores)
-    if spec_kind(text) != "file":
+    kind = spec_kind(text)
+    if kind == "device":
+        _check_device(Path(text))
+    if kind != "file":
         return OpenCVSource(text, size=size)
     return _file_source(Path(text))
+
+
+def _check_device(path: Path) -> None:
+    """SourceError when a ``/dev/video...`` path exists but is no character device.
+
+    A FIFO there would block inside ``cv2.VideoCapture``, where SIGINT cannot stop it. A
+    path that does not exist is left to the open (its error names the camera).
+    """
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return
+    if not stat.S_ISCHR(mode):
+        raise SourceError(f"{path} is not a camera device (not a character device)")
 
 
 def _file_source(path: Path) -> Source:
     from unpixel.io import IMAGE_SUFFIXES
 
-    if path.is_dir():
-        return FolderSource(path)
-    if not path.exists():
+    try:
+        mode = path.stat().st_mode
+    except OSError:
         raise SourceError(
             f"no such source {str(path)!r}: not a file, folder, camera index, /dev/videoN, "
             "URL, GStreamer pipeline, 'picamera2' or 'sample'"
+        ) from None
+    if stat.S_ISDIR(mode):
+        return FolderSource(path)
+    if not stat.S_ISREG(mode):  # a FIFO or device would block the open, deaf to SIGINT
+        raise SourceError(
+            f"{path} is not a regular file (a FIFO or device?); cameras are a camera index "
+            "or /dev/videoN"
         )
     if path.suffix.lower() in IMAGE_SUFFIXES:
         return FolderSource([path])

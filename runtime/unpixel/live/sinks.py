@@ -49,6 +49,20 @@ class Packet:
         return float(self.result.detection.mask.mean())
 
 
+def check_view(packet: Packet) -> np.ndarray:
+    """The packet's view, checked: HxW or HxWx3 uint8 (TypeError / ValueError otherwise)."""
+    if not isinstance(packet, Packet):
+        raise TypeError(f"a sink takes a Packet, got {type(packet).__name__}")
+    view = packet.view
+    if not isinstance(view, np.ndarray):
+        raise TypeError(f"a packet's view is a numpy array, got {type(view).__name__}")
+    if view.dtype != np.uint8:
+        raise ValueError(f"a packet's view must be uint8, got {view.dtype}")
+    if not (view.ndim == 2 or (view.ndim == 3 and view.shape[2] == 3)) or 0 in view.shape:
+        raise ValueError(f"a packet's view must be HxW or HxWx3, got {view.shape}")
+    return view
+
+
 class Sink:
     """Base class of the sinks."""
 
@@ -79,21 +93,34 @@ class VideoFileSink(Sink):
     over the first ``probe`` frames' capture times (their median interval, so a reconnect's
     gap among them does not count), so the video plays at the speed it was seen at; they are
     held back until then. Every frame must have the first one's size (the live loop scales
-    the frames of a camera that came back at another size).
+    the frames of a camera that came back at another size). A disk that fills up ends the
+    recording, not the video: the frames written so far are finalised into place and
+    :meth:`write` raises :class:`SinkError` saying how many were kept.
+
+    Raises:
+        ValueError: not a video suffix; ``fps`` not finite, not above 0 or above
+            :data:`unpixel.video.MAX_FPS`; ``probe`` below 1.
+        TypeError: ``fps`` or ``probe`` of the wrong type.
+
     """
 
     def __init__(
         self, path: str | os.PathLike[str], fps: float | None = 30.0, probe: int = 15
     ) -> None:
-        from unpixel.video import VIDEO_SUFFIXES, VideoWriter
+        from unpixel.video import VIDEO_SUFFIXES, VideoWriter, check_fps
 
         self.path = Path(path)
         if self.path.suffix.lower() not in VIDEO_SUFFIXES:
             raise ValueError(
                 f"a video file name ends in {', '.join(VIDEO_SUFFIXES)}; got {self.path.name!r}"
             )
-        self._writer = VideoWriter(self.path, fps or 30.0)
-        self._held: list[Packet] | None = None if fps else []
+        if isinstance(probe, bool) or not isinstance(probe, int):
+            raise TypeError(f"probe must be an integer, got {probe!r}")
+        if probe < 1:
+            raise ValueError(f"probe must be at least 1, got {probe}")
+        rate = 30.0 if fps is None else check_fps(fps)
+        self._writer = VideoWriter(self.path, rate, keep_partial=True)
+        self._held: list[Packet] | None = None if fps is not None else []
         self._probe = probe
         self._closed = False
 
@@ -106,12 +133,19 @@ class VideoFileSink(Sink):
         """Append the view (the first one fixes the video's size)."""
         if self._closed:
             raise SinkError(f"{self.path} is already closed")
-        if self._held is None:
-            self._writer.write(packet.view)
-            return
-        self._held.append(packet)
-        if len(self._held) >= self._probe:
-            self._flush()
+        view = check_view(packet)
+        if view.ndim != 3:
+            raise ValueError(f"a video frame is HxWx3 BGR, got {view.shape}")
+        try:
+            if self._held is None:
+                self._writer.write(view)
+                return
+            self._held.append(packet)
+            if len(self._held) >= self._probe:
+                self._flush()
+        except SinkError:
+            self._closed = True  # finalised (disk full: what was written is kept) or dropped
+            raise
 
     def _flush(self) -> None:
         held, self._held = self._held or [], None
@@ -156,7 +190,8 @@ class FolderSink(Sink):
         """Write the view under the frame's index."""
         from unpixel.io import write_image
 
-        write_image(self.folder / f"frame_{packet.frame.index:06d}{self.suffix}", packet.view)
+        view = check_view(packet)
+        write_image(self.folder / f"frame_{packet.frame.index:06d}{self.suffix}", view)
         self.count += 1
 
 
@@ -198,7 +233,7 @@ class DisplaySink(Sink):
         """Show the view; a q or Esc key press asks the loop to stop."""
         import cv2
 
-        cv2.imshow(self.title, packet.view)
+        cv2.imshow(self.title, check_view(packet))
         if cv2.waitKey(1) & 0xFF in (ord("q"), 27):
             self.stop_requested = True
 
@@ -234,6 +269,7 @@ class BeforeAfterSink(Sink):
 
     def write(self, packet: Packet) -> None:
         """Remember the packet when it is the most pixelated so far."""
+        check_view(packet)
         share = packet.pixelated_share
         if self._best is None or share > self._best[0]:
             self._best = (share, packet.frame.image, packet.result.image)

@@ -35,7 +35,9 @@ class Frame:
 
     Attributes:
         image: HxWx3 uint8 BGR.
-        timestamp_ms: capture time (live sources: monotonic clock; files: position in the stream).
+        timestamp_ms: capture time (live sources: monotonic clock; files: position in the
+            stream), strictly increasing: a frame that would share the last one's millisecond
+            (above 1000 fps) gets the next one.
         index: position among the frames the source produced (0, 1, ...).
         captured_at: ``time.perf_counter()`` when the frame was read (the start of its latency).
         lores: an optional smaller BGR copy of the same scene (picamera2's lores stream).
@@ -61,6 +63,7 @@ class Source:
     live: bool = False
     can_reopen: bool = False
     """True when :meth:`reopen` can bring the source back after a loss (cameras, streams)."""
+    _last_ts: int = -1
 
     def __init__(self) -> None:
         self._count = 0
@@ -81,6 +84,8 @@ class Source:
             ts = int((now - self._t0) * 1000)
         else:
             ts = round(self._count * 1000 / self.fps)
+        # strictly increasing: above 1000 fps (or two reads in one ms) a frame gets the next ms
+        ts = self._last_ts = max(ts, self._last_ts + 1)
         frame = Frame(image, ts, self._count, now, lores)
         self._count += 1
         return frame
@@ -149,11 +154,14 @@ class FolderSource(Source):
 
     def _read_image(self) -> np.ndarray | None:
         from unpixel.io import read_image
+        from unpixel.video import check_regular_file
 
         if self._i >= len(self.paths):
             return None
         self._i += 1
-        return read_image(self.paths[self._i - 1])
+        path = self.paths[self._i - 1]
+        check_regular_file(path, "image")  # a FIFO named .png would block the read
+        return read_image(path)
 
 
 class VideoFileSource(Source):
@@ -167,21 +175,31 @@ class VideoFileSource(Source):
         path: the video file.
 
     Raises:
-        SourceError: no such file, frames too large, or not a readable video.
+        SourceError: no such file, not a regular file, frames too large, or not a readable
+            video; while reading, :data:`unpixel.video.MAX_BAD_FRAMES` undecodable frames in
+            a row (single bad frames are skipped, counted in :attr:`skipped` and logged).
 
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
+        import logging
+
         from unpixel.video import VideoReader
 
         super().__init__()
-        self._reader: Any = VideoReader(path)
+        # frames that cannot be decoded are skipped and logged as the live loop's warnings
+        self._reader: Any = VideoReader(path, logger=logging.getLogger(__name__))
         self.name = str(path)
         self.fps = self._reader.fps
         self.frames = self._reader.frames
 
     def _read_image(self) -> np.ndarray | None:
         return self._reader.read()
+
+    @property
+    def skipped(self) -> int:
+        """Frames that could not be decoded and were skipped."""
+        return int(self._reader.skipped)
 
     def close(self) -> None:
         """Release the file."""

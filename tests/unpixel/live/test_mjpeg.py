@@ -128,3 +128,39 @@ def test_close_ends_open_streams(h):
     conn.close()
     with pytest.raises(OSError):
         fetch(f"http://127.0.0.1:{sink.port}/frame.jpg", timeout=1)
+
+
+@pytest.mark.parametrize("port", [-1, 65536, 2**40])
+def test_a_port_out_of_range_is_a_value_error(port):
+    with pytest.raises(ValueError, match=r"port must be in 0\.\.65535"):
+        MjpegSink("127.0.0.1", port)
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [{"port": "8080"}, {"port": 80.0}, {"port": True}, {"quality": "80"}, {"max_clients": 2.5}],
+)
+def test_arguments_of_the_wrong_type_are_type_errors(kw):
+    with pytest.raises(TypeError, match="must be an integer"):
+        MjpegSink("127.0.0.1", **({"port": 0} | kw))
+    with pytest.raises(TypeError, match="token must be a string"):
+        MjpegSink("127.0.0.1", 0, token=12345678)  # type: ignore[arg-type]
+
+
+def test_views_that_are_no_image_are_refused():
+    sink = MjpegSink("127.0.0.1", 0)
+    try:
+        image = np.zeros((32, 32, 3), np.uint8)
+        frame = Frame(image, 0, 0, 0.0)
+        result = Result(image, clean_detection(image.shape))
+        for view, error in [
+            (image.astype(np.float32), ValueError),
+            (np.zeros((32, 32, 4), np.uint8), ValueError),
+            (np.zeros((0, 32, 3), np.uint8), ValueError),
+            ([[0]], TypeError),
+        ]:
+            with pytest.raises(error, match="view"):
+                sink.write(Packet(frame, result, view))  # type: ignore[arg-type]
+        assert sink.latest_jpeg() is None
+    finally:
+        sink.close()

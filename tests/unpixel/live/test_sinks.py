@@ -113,3 +113,29 @@ def test_views(h):
     assert np.array_equal(view[:, :96], before) and np.array_equal(view[:, 100:], after)
     marked = overlay(after.copy(), 29.7, 41.0, 0.25, dropped=3)
     assert (marked != after).any() and np.array_equal(marked[40:], after[40:])
+
+
+def test_sinks_refuse_views_that_are_no_image(tmp_path):
+    image = np.zeros((32, 48, 3), np.uint8)
+    bad = [
+        (image.astype(np.float64), ValueError),
+        (image.astype(np.uint16), ValueError),
+        (np.zeros((32, 48, 2), np.uint8), ValueError),
+        ("frame", TypeError),
+    ]
+    sinks = [VideoFileSink(tmp_path / "v.avi", fps=25), FolderSink(tmp_path / "frames")]
+    for sink in sinks:
+        for view, error in bad:
+            p = packet(image)
+            with pytest.raises(error, match="view"):
+                sink.write(Packet(p.frame, p.result, view))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="HxWx3"):
+        sinks[0].write(Packet(p.frame, p.result, image[..., 0]))
+    sinks[0].abort()
+    assert list(tmp_path.glob(".*")) == [] and list((tmp_path / "frames").iterdir()) == []
+
+
+@pytest.mark.parametrize("probe, error", [(0, ValueError), (-3, ValueError), (2.5, TypeError)])
+def test_video_sink_probe_must_be_a_positive_integer(tmp_path, probe, error):
+    with pytest.raises(error, match="probe"):
+        VideoFileSink(tmp_path / "v.avi", fps=None, probe=probe)

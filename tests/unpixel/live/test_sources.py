@@ -1,3 +1,4 @@
+import itertools
 import time
 
 import cv2
@@ -124,3 +125,13 @@ def test_the_file_source_and_the_cli_reader_share_one_fps_rule(tmp_path, h):
 def test_picamera2_number_must_be_integer():
     with pytest.raises(ValueError, match="integer"):
         open_source("picamera2:x")
+
+
+@pytest.mark.parametrize("fps", [999.0, 1000.0, 2000.0, 30000.0])
+def test_file_timestamps_strictly_increase_at_any_rate(fps):
+    source = ArraySource([np.zeros((32, 32, 3), np.uint8)], fps=fps, loops=200)
+    stamps = []
+    while (frame := source.read()) is not None:
+        stamps.append(frame.timestamp_ms)
+    assert len(stamps) == 200 and all(b > a for a, b in itertools.pairwise(stamps))
+    assert stamps[0] == 0
