@@ -21,7 +21,7 @@ import numpy as np
 
 from unpixel.errors import SinkError, SourceError
 from unpixel.image import MAX_PIXELS
-from unpixel.io import publish
+from unpixel.io import publish, temp_prefix
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mkv", ".mov", ".webm", ".m4v")
 FOURCC = {
@@ -242,7 +242,9 @@ class VideoWriter:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(
-                dir=self.path.parent, prefix=f".{self.path.stem}.", suffix=self.path.suffix
+                dir=self.path.parent,
+                prefix=temp_prefix(self.path, self.path.suffix),
+                suffix=self.path.suffix,
             )
             os.close(fd)
         except OSError as exc:

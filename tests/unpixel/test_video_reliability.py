@@ -270,3 +270,10 @@ def test_cli_live_on_a_full_disk_keeps_video_and_summary(small_disk, tmp_path, c
     assert 5 < kept < 150
     assert (small_disk / "clean_summary.json").is_file()
     assert not _leftovers(small_disk)
+
+
+def test_a_long_valid_name_is_written(tmp_path):
+    path = tmp_path / ("v" * 251 + ".avi")  # 255 bytes: the longest name a file may have
+    with VideoWriter(path, 25) as writer:
+        writer.write(_frame(0))
+    assert len(_frames_of(path)) == 1 and not _leftovers(tmp_path)
