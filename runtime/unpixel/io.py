@@ -116,10 +116,13 @@ def read_image(path: str | os.PathLike[str]) -> np.ndarray:
         The image, HxWx3 BGR uint8.
 
     Raises:
-        SourceError: the file cannot be read or decoded, or the image is too large.
+        SourceError: the file cannot be read or decoded, is not a regular file, or the
+            image is too large.
 
     """
     path = Path(path)
+    if path.exists() and not path.is_file():  # a FIFO would block the read below for ever
+        raise SourceError(f"{path} is not a regular file (a FIFO or device?)")
     try:
         data = np.fromfile(path, dtype=np.uint8)
     except OSError as exc:

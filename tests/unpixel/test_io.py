@@ -59,3 +59,24 @@ def test_temp_prefix_fits_name_max_and_keeps_short_names():
     for name in ("a" * 255, "é" * 127, "€" * 85):
         prefix = os.fsencode(temp_prefix(name))
         assert len(prefix) + 8 + len(".tmp") <= NAME_MAX
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder"])
+def test_read_image_refuses_what_is_not_a_regular_file_without_blocking(tmp_path, kind):
+
+    path = tmp_path / "photo.png"
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path.mkdir()
+    with pytest.raises(up.SourceError, match="not a regular file"):
+        up.read_image(path)
+
+
+def test_cli_detect_on_a_fifo_named_png_exits_with_an_error(tmp_path, capsys):
+
+    from unpixel.cli import main
+
+    os.mkfifo(tmp_path / "photo.png")
+    assert main(["detect", str(tmp_path / "photo.png")]) != 0
+    assert "not a regular file" in capsys.readouterr().err
