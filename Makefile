@@ -17,7 +17,7 @@ $(VENV)/.runtime: pyproject.toml | $(BIN)/python
 
 # Everything: tests, ONNX Runtime and the export/training side (TensorFlow).
 $(VENV)/.all: pyproject.toml | $(BIN)/python
-	$(PIP) -e ".[dev,onnx,export,bench]"
+	$(PIP) -e ".[dev,onnx,export,bench,eval]"
 	touch $@ $(VENV)/.runtime
 
 ## The main job on the bundled default sample: the photos, then the live loop on the sample clip.
@@ -58,6 +58,9 @@ reports: $(VENV)/.all
 	$(BIN)/unpixel export
 	$(BIN)/unpixel eval --task parity --json reports/parity_validation.json --markdown reports/parity_validation.md
 	$(BIN)/unpixel eval --task pipeline --json reports/pipeline_validation.json --markdown reports/pipeline_validation.md
+	$(BIN)/python -m unpixel_export.realworld_eval --corpus data/corpus.json --split validation \
+		--per-case 48 --clips 12 --json reports/realworld_validation.json \
+		--markdown reports/realworld_validation.md
 	$(BIN)/python -m unpixel_export.ship
 
 clean:
