@@ -58,8 +58,7 @@ reports: $(VENV)/.all
 	$(BIN)/unpixel export
 	$(BIN)/unpixel eval --task parity --json reports/parity_validation.json --markdown reports/parity_validation.md
 	$(BIN)/unpixel eval --task pipeline --json reports/pipeline_validation.json --markdown reports/pipeline_validation.md
-	$(BIN)/python -m unpixel_export.realworld_eval --corpus data/corpus.json --split validation \
-		--per-case 48 --clips 12 --json reports/realworld_validation.json \
+	$(BIN)/unpixel eval --task realworld --per-case 48 --clips 12 --json reports/realworld_validation.json \
 		--markdown reports/realworld_validation.md
 	$(BIN)/python -m unpixel_export.ship
 

@@ -58,6 +58,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--restorers", type=Path, default=Path("models"), help="restore, parity: the models folder"
     )
+    p.add_argument("--per-case", type=int, default=48, help="realworld: frames per case")
+    p.add_argument("--clips", type=int, default=12, help="realworld: clips per H.264 case")
     p.add_argument("--json", type=Path, metavar="FILE", help="also write the report as JSON")
     p.add_argument("--markdown", type=Path, metavar="FILE", help="also write it as Markdown")
 
@@ -215,8 +217,28 @@ def _pipeline(args: argparse.Namespace, paths: list[Path]) -> tuple[str, dict[st
     return head + "\n\n" + report.to_markdown(), report.to_dict()
 
 
+def _realworld(args: argparse.Namespace, paths: list[Path]) -> tuple[str, dict[str, object]]:
+    from unpixel_export.realworld_eval import evaluate
+    from unpixel_export.realworld_report import to_markdown
+
+    present = [p for p in paths if p.is_file()]
+    if not present:
+        raise SourceError("none of the photos to evaluate on is present here")
+    report = evaluate(
+        load_photos(present), per_case=args.per_case, clips=args.clips, seed=args.seed
+    )
+    report.update(
+        command="unpixel eval " + " ".join(sys.argv[2:]),
+        source=str(args.images or f"{args.corpus} ({args.split} split)"),
+        photos=[str(p) for p in present],
+        missing_photos=[str(p) for p in paths if not p.is_file()],
+    )
+    return to_markdown(report), report
+
+
 TASKS = {
     "detect": _detect,
+    "realworld": _realworld,
     "restore": _restore,
     "grid": _grid,
     "parity": _parity,
@@ -241,7 +263,9 @@ def run(args: argparse.Namespace) -> int:
     paths = photo_paths(args.images, args.corpus, args.split)
     source = str(args.images) if args.images else f"{args.corpus} ({args.split} split)"
     text, data = TASKS[args.task](args, paths)
-    text = f"On {len(paths)} photos from {source}. " + text
+    missing = sum(not p.is_file() for p in paths)
+    here = f" ({missing} of them missing on this machine)" if missing else ""
+    text = f"On {len(paths)} photos from {source}{here}. " + text
     print(text)
     if args.markdown:
         write_atomic(args.markdown, (text + "\n").encode())

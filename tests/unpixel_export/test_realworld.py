@@ -164,3 +164,19 @@ def test_tiny_evaluation_reports_every_family() -> None:
         assert report["cases"]["h264_crf23_follow_video"]["n"] == rc.CLIP_FRAMES
     report.update(seconds=0.0)
     assert "| pillow_b8 | 2 |" in to_markdown(report)
+
+
+def test_unpixel_eval_task_realworld_writes_its_report(tmp_path, astronaut):
+    import json
+
+    import unpixel as up
+    from unpixel.cli import main
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    up.write_image(photos / "a.png", astronaut[:256, :320])
+    out = tmp_path / "rw.json"
+    args = ["eval", "--task", "realworld", "--images", str(photos), "--per-case", "1"]
+    assert main([*args, "--clips", "1", "--json", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert report["task"] == "realworld" and len(report["photos"]) == 1
