@@ -9,8 +9,16 @@ listed, and it and its ``--help`` print one line naming the extra to install
 (:class:`~unpixel.errors.MissingExtraError`) and exit with status 1, like every
 :class:`~unpixel.errors.UnpixelError`: the command line is right, the install lacks a part.
 
-Exit status: 0 done, 1 a failure of the world (:class:`~unpixel.errors.UnpixelError`),
-2 a bad command line or argument (``ValueError``), 130 interrupted.
+Exit status: 0 done; 1 a failure of the world (:class:`~unpixel.errors.UnpixelError`, an
+``OSError``), or, for ``detect`` and ``restore``, some inputs failed (each has its
+``error:`` line; every other input was done and written); 2 a bad command line or argument
+(``ValueError``); 128 + N stopped by signal N (130 SIGINT, 143 SIGTERM, 129 SIGHUP, 131
+SIGQUIT; outputs finalised); 141 stdout closed by its reader (``unpixel detect DIR | head
+-1``: detect stops; ``restore`` goes on writing every output and keeps its own status).
+
+Everything printed goes through :mod:`unpixel.terminal` (names escaped, secrets masked,
+unencodable characters escaped) and no traceback reaches the user: warnings are one line, a
+closed stdout is no ``BrokenPipeError``, LiteRT's destructor errors are not shown.
 """
 
 from __future__ import annotations
@@ -25,8 +33,11 @@ from pathlib import Path
 from typing import Any
 
 from unpixel.errors import MissingExtraError, UnpixelError
+from unpixel.redact import forget_secrets
+from unpixel.terminal import cli_output, say
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED, EXIT_UNREAD = 130, 141
 
 _PENDING: dict[str, tuple[str, str]] = {}
 
@@ -118,7 +129,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def _pending(name: str, owner: str) -> Callable[[argparse.Namespace], int]:
     def run(_: argparse.Namespace) -> int:
-        print(f"unpixel {name}: not built yet (owned by {owner})", file=sys.stderr)
+        say(f"unpixel {name}: not built yet (owned by {owner})", err=True)
         return EXIT_USAGE
 
     return run
@@ -220,18 +231,31 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``unpixel`` console script; returns the exit status."""
-    args = build_parser().parse_args(argv)
-    try:
-        return int(args.func(args))
-    except UnpixelError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_FAIL
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    with cli_output():
+        try:
+            args = build_parser().parse_args(argv)
+        except BrokenPipeError:  # --help | head -1
+            say()  # marks stdout closed, so the exit flush does not fail either
+            return EXIT_OK
+        try:
+            return int(args.func(args))
+        except UnpixelError as exc:
+            say(f"error: {exc}", err=True)
+            return EXIT_FAIL
+        except ValueError as exc:
+            say(f"error: {exc}", err=True)
+            return EXIT_USAGE
+        except BrokenPipeError:  # a print outside unpixel.terminal met a closed stdout
+            say()  # fails the same way, which points stdout at /dev/null for the exit flush
+            return EXIT_UNREAD
+        except OSError as exc:
+            say(f"error: {exc}", err=True)
+            return EXIT_FAIL
+        except KeyboardInterrupt:
+            say("interrupted", err=True)
+            return EXIT_INTERRUPTED
+        finally:
+            forget_secrets()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,11 @@ from typing import Any
 from unpixel.errors import SinkError, SourceError, UnpixelError
 from unpixel.formats import BACKENDS, PRECISIONS, precisions_of
 from unpixel.interrupt import StopRequest, stop_on_signals
+from unpixel.terminal import closed, say, write
+
+EXIT_UNREAD = 141
+"""``detect`` stopped because nobody reads its output (``| head -1``): 128 + SIGPIPE, the
+status a shell reports for a program ended by a closed pipe."""
 
 
 def add_model_arguments(p: argparse.ArgumentParser) -> None:
@@ -102,6 +106,7 @@ def _row(path: Path, det: Any, frames: int = 1) -> dict[str, Any]:
 
 
 def _say(row: dict[str, Any], quiet: bool) -> None:
+    """One result line on stdout (names escaped, see :func:`unpixel.terminal.shown`)."""
     if quiet:
         return
     verdict = (
@@ -110,7 +115,7 @@ def _say(row: dict[str, Any], quiet: bool) -> None:
         if row["pixelated"]
         else f"clean  score {row['score']:.2f}"
     )
-    print(f"{row['input']}: {verdict}", flush=True)
+    say(f"{row['input']}: {verdict}")
 
 
 def _each(
@@ -119,27 +124,36 @@ def _each(
     rows: list[dict[str, Any]],
     quiet: bool,
     stop: StopRequest | None = None,
+    *,
+    while_read: bool = False,
 ) -> int:
     """Run ``work`` on each path, collecting rows; a failing input is reported, not fatal.
 
-    Stops before the next path once ``stop`` is set. Returns how many inputs failed.
+    Any error of one input (a bad file, a name OpenCV cannot write, a symlink loop, an
+    unreadable file) is one ``error: PATH: ...`` line on stderr, and the next input goes on.
+    Stops before the next path once ``stop`` is set, and with ``while_read`` once nobody
+    reads stdout any more. Returns how many inputs failed.
     """
     failed = 0
     for path in paths:
-        if stop:
+        if stop or (while_read and closed()):
             break
         try:
             rows.append(work(path))
-            _say(rows[-1], quiet)
-        except (UnpixelError, ValueError) as exc:
-            print(f"error: {path}: {exc}", file=sys.stderr)
+        except (UnpixelError, ValueError, OSError) as exc:
+            say(f"error: {path}: {exc}", err=True)
             failed += 1
+        except Exception as exc:  # one input's bug never ends the batch
+            say(f"error: {path}: {type(exc).__name__}: {exc}", err=True)
+            failed += 1
+        else:
+            _say(rows[-1], quiet)
     return failed
 
 
 def _finish(rows: list[dict[str, Any]], failed: int, as_json: bool) -> int:
     if as_json:
-        print(json.dumps(rows, indent=1))
+        write(json.dumps(rows, indent=1) + "\n")
     return 1 if failed else 0
 
 
@@ -161,22 +175,51 @@ def run_detect(args: argparse.Namespace) -> int:
     rows: list[dict[str, Any]] = []
     with pipeline_from(args) as pipe:
         failed = _each(
-            expand(args.inputs), lambda p: _row(p, pipe.detect(_first_frame(p))), rows, args.json
+            expand(args.inputs),
+            lambda p: _row(p, pipe.detect(_first_frame(p))),
+            rows,
+            args.json,
+            while_read=True,
         )
-    return _finish(rows, failed, args.json)
+    result = _finish(rows, failed, args.json)
+    return EXIT_UNREAD if closed() else result
+
+
+def timestamps(fps: float) -> Callable[[int], int]:
+    """Frame index -> a millisecond timestamp that always increases (above 1000 fps too).
+
+    ``int(i * 1000 / fps)`` repeats a value once frames are less than 1 ms apart; each
+    timestamp is at least the last one + 1.
+    """
+    last = -1
+
+    def at(i: int) -> int:
+        nonlocal last
+        last = max(int(i * 1000 / fps), last + 1)
+        return last
+
+    return at
 
 
 def _restore_video(pipe: Any, src: Path, dest: Path, stop: StopRequest) -> dict[str, Any]:
     """Restore a video frame by frame; on a stop request the frames done so far are kept."""
     from unpixel.progress import progress
-    from unpixel.video import VideoReader, VideoWriter
+    from unpixel.video import MAX_FPS, VideoReader, VideoWriter
 
     reader = VideoReader(src)
     last = None
+    at = timestamps(reader.fps)
+    fps = min(reader.fps, MAX_FPS)
+    if fps < reader.fps:
+        say(
+            f"note: {dest}: written at {fps:g} fps, the most a video file holds "
+            f"({src} has {reader.fps:g}); it plays {reader.fps / fps:.3g} times slower",
+            err=True,
+        )
     try:
-        with VideoWriter(dest, reader.fps) as writer:
+        with VideoWriter(dest, fps) as writer:
             for i, frame in enumerate(progress(reader, total=reader.frames, label=src.name)):
-                res = pipe.process_for_video(frame, int(i * 1000 / reader.fps))
+                res = pipe.process_for_video(frame, at(i))
                 writer.write(res.image)
                 last = res.detection if res.detection.pixelated or last is None else last
                 if stop:
@@ -185,33 +228,54 @@ def _restore_video(pipe: Any, src: Path, dest: Path, stop: StopRequest) -> dict[
     finally:
         reader.close()
     if stop:
-        print(
-            f"\n{stop.name}: {dest} finalised with the {frames} frames restored so far",
-            file=sys.stderr,
-        )
-    print(f"note: {dest}: video only, audio is not carried over", file=sys.stderr)
-    return _row(src, last, frames) | {"output": str(dest), "fps": reader.fps}
+        write("\n", err=True)
+        say(f"{stop.name}: {dest} finalised with the {frames} frames restored so far", err=True)
+    say(f"note: {dest}: video only, audio is not carried over", err=True)
+    return _row(src, last, frames) | {"output": str(dest), "fps": fps}
+
+
+def resolved(path: Path) -> Path:
+    """``path.resolve()``; :class:`SourceError` for a symlink loop (RuntimeError or ELOOP)."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError) as exc:
+        raise SourceError(f"cannot resolve {path}: {exc}") from None
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """Whether ``a`` and ``b`` name one file: any spelling, symlinks and hard links.
+
+    Both existing: the same device and inode (``os.stat``). Otherwise the same resolved path.
+    """
+    try:
+        sa, sb = a.stat(), b.stat()
+    except (OSError, ValueError):
+        return resolved(a) == resolved(b)
+    return (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino)
 
 
 def destination(out: Path, path: Path, taken: set[Path]) -> Path:
     """Where ``path`` is restored to: ``out / path.name``.
 
     It must stay inside ``out`` (a link there pointing elsewhere is refused), must not be an
-    input itself and must not be claimed by another input; :class:`SinkError` otherwise.
+    input itself (not even through a hard link) and must not be claimed by another input;
+    :class:`SinkError` otherwise.
     """
     dest = out / path.name
-    if path.name in ("", ".", "..") or dest.resolve().parent != out.resolve():
+    if path.name in ("", ".", "..") or resolved(dest).parent != resolved(out):
         raise SinkError(f"{path}: output {dest} would lie outside {out}")
-    if dest.resolve() == path.resolve():
+    if same_file(dest, path):
         raise SinkError(f"{path}: output would overwrite the input; choose another --output")
-    if dest.resolve() in taken:
+    if resolved(dest) in taken:
         raise SinkError(f"{path}: another input already writes {dest}")
-    taken.add(dest.resolve())
+    taken.add(resolved(dest))
     return dest
 
 
 def run_restore(args: argparse.Namespace) -> int:
     """Restore each input into ``--output`` (a folder; the same file names)."""
+    import cv2
+
     from unpixel.io import read_image, write_image
     from unpixel.options import RunningMode
     from unpixel.video import is_video
@@ -227,6 +291,8 @@ def run_restore(args: argparse.Namespace) -> int:
 
     def image(path: Path) -> dict[str, Any]:
         dest = destination(out, path, taken)
+        if not cv2.haveImageWriter(str(dest)):
+            raise SinkError(f"cannot write {dest}: OpenCV has no image format for its name")
         res = pipe.process(read_image(path))
         write_image(dest, res.image)
         return _row(path, res.detection) | {"output": str(dest)}

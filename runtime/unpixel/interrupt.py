@@ -1,4 +1,8 @@
-"""Stop long work cleanly on SIGINT / SIGTERM: finish the item at hand, finalise outputs.
+"""Stop long work cleanly on a signal: finish the item at hand, finalise outputs.
+
+The signals are SIGINT (Ctrl-C), SIGTERM, SIGHUP (the terminal was closed) and SIGQUIT
+(Ctrl-backslash, which would otherwise dump core and leave a hidden temp file), where the platform
+has them.
 
 The first signal only sets a flag that the work loop checks between frames, so a video being
 written is closed properly and holds every frame processed so far; a second signal raises
@@ -13,7 +17,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-SIGNALS = (signal.SIGINT, signal.SIGTERM)
+SIGNALS = tuple(
+    getattr(signal, name)
+    for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT")
+    if hasattr(signal, name)
+)
+"""The signals :func:`stop_on_signals` turns into a clean stop (128 + N exit status)."""
 
 
 class StopRequest:
@@ -38,7 +47,7 @@ class StopRequest:
 
 @contextmanager
 def stop_on_signals() -> Iterator[StopRequest]:
-    """Catch SIGINT and SIGTERM while the block runs; restore the previous handlers after.
+    """Catch :data:`SIGNALS` while the block runs; restore the previous handlers after.
 
     Outside the main thread (where Python cannot install handlers) the request never fires.
     """

@@ -1,4 +1,8 @@
-"""A dependency-free progress bar on stderr (a bar on a terminal, sparse lines otherwise)."""
+"""A dependency-free progress bar on stderr (a bar on a terminal, sparse lines otherwise).
+
+The label is escaped (:func:`unpixel.terminal.shown`: a file name cannot send escape
+sequences), and a closed or missing stderr only silences the bar.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ import sys
 import time
 from collections.abc import Iterable, Iterator
 from typing import TypeVar
+
+from unpixel.terminal import shown, write
 
 T = TypeVar("T")
 
@@ -17,7 +23,11 @@ def progress(items: Iterable[T], total: int | None = None, label: str = "") -> I
             total = len(items)  # type: ignore[arg-type]
         except TypeError:
             total = 0
-    tty = sys.stderr.isatty()
+    try:
+        tty = sys.stderr.isatty()
+    except (AttributeError, ValueError):  # no stderr (2>&-), or closed
+        tty = False
+    label = shown(label)
     start = last = time.monotonic()
     for done, item in enumerate(items, start=1):
         yield item
@@ -29,7 +39,6 @@ def progress(items: Iterable[T], total: int | None = None, label: str = "") -> I
             filled = int(30 * done / total)
             bar = "#" * filled + "-" * (30 - filled)
             text = f"{label} [{bar}] {done}/{total} {rate:.1f}/s eta {eta:.0f}s"
-            sys.stderr.write(("\r" + text) if tty else (text + "\n"))
+            write(("\r" + text) if tty else (text + "\n"), err=True)
             if tty and done == total:
-                sys.stderr.write("\n")
-            sys.stderr.flush()
+                write("\n", err=True)

@@ -4,6 +4,11 @@ With no sink named it writes to ``out/live``: the cleaned video ``live.mp4``, ``
 (frames, FPS, dropped, latency p50/p95, reconnects) and ``before_after.png``. A lost camera or
 stream is reopened with backoff (``--reconnect N``, ``--reconnect-max-wait S``) while the
 outputs stay open; the warnings go to stderr.
+
+An output that is the source itself (any spelling, a symlink or a hard link) is refused
+before anything is opened. ``--token`` and a URL's ``user:password`` never reach stdout,
+stderr, the log or ``summary.json``: everything printed or stored goes through
+:func:`unpixel.redact.redact`.
 """
 
 from __future__ import annotations
@@ -12,13 +17,15 @@ import argparse
 import contextlib
 import json
 import logging
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from unpixel.errors import SinkError
 from unpixel.live.reconnect import DEFAULT
 from unpixel.live.sinks import Packet, Sink
+from unpixel.redact import add_secret, redact_all
+from unpixel.terminal import say, shown, write
 
 if TYPE_CHECKING:
     from unpixel.live.loop import LiveOptions
@@ -27,9 +34,16 @@ DEFAULT_OUTPUT = Path("out/live")
 
 
 def _size(text: str) -> tuple[int, int]:
+    """``WxH``: each side at least 32, at most :data:`unpixel.image.MAX_PIXELS` in all."""
+    from unpixel.image import MAX_PIXELS
+
     w, sep, h = text.lower().partition("x")
     if not (sep and w.isdigit() and h.isdigit() and int(w) >= 32 and int(h) >= 32):
         raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT (at least 32x32), got {text!r}")
+    if int(w) * int(h) > MAX_PIXELS:
+        raise argparse.ArgumentTypeError(
+            f"{text} is {int(w) * int(h):,} pixels; frames are limited to {MAX_PIXELS:,}"
+        )
     return int(w), int(h)
 
 
@@ -133,6 +147,38 @@ def _paths(output: Path) -> tuple[Path, Path, Path]:
     return output / "live.mp4", output / "summary.json", output / "before_after.png"
 
 
+def check_not_source(args: argparse.Namespace) -> None:
+    """SinkError when an output the flags name is the source file or folder itself.
+
+    Compared as files (device and inode when both exist, so hard links and symlinks count),
+    else as resolved paths; run before the source or any sink is opened.
+    """
+    from unpixel.cli_run import same_file
+    from unpixel.live.sources import spec_kind
+
+    spec = str(args.source)
+    if spec == "sample" or spec.startswith("picamera2") or spec_kind(spec) != "file":
+        return
+    source = Path(spec)
+    outputs = list(_paths(args.output)) if args.output is not None else []
+    outputs += [args.frames_dir] if args.frames_dir else []
+    for output in outputs:
+        if same_file(Path(output), source):
+            raise SinkError(
+                f"{output} is the source {spec}: writing it would destroy the input; "
+                "choose another --output"
+            )
+
+
+def _guard_secrets(args: argparse.Namespace) -> None:
+    """Mask ``--token`` and the source URL's password wherever they would be printed."""
+    from urllib.parse import urlsplit
+
+    add_secret(args.token)
+    with contextlib.suppress(ValueError):  # not a URL urllib splits: redact's pattern holds
+        add_secret(urlsplit(str(args.source)).password)
+
+
 class _Truth(Sink):
     """Sample clip only: how many frames the detection got right against the clip's truth."""
 
@@ -203,14 +249,21 @@ class _Prefixed(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         kind = "note" if record.levelno < logging.WARNING else record.levelname.lower()
-        return f"{kind}: {record.getMessage()}"
+        return f"{kind}: {shown(record.getMessage())}"
+
+
+class _Stderr(logging.Handler):
+    """Log lines to stderr through :func:`unpixel.terminal.write`: no error if it is closed."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        write(self.format(record) + "\n", err=True)
 
 
 @contextlib.contextmanager
 def _loop_messages() -> Iterator[None]:
     """Show the live loop's log (loss, reconnect tries, back online) on stderr while it runs."""
     logger = logging.getLogger("unpixel.live")
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _Stderr()
     handler.setFormatter(_Prefixed())
     level, propagate = logger.level, logger.propagate
     logger.addHandler(handler)
@@ -227,8 +280,9 @@ def _loop_messages() -> Iterator[None]:
 def run_live(args: argparse.Namespace) -> int:
     """Run the loop as the flags say; print and write the summary.
 
-    Exit status: 0; 1 when the source failed (outputs finalised all the same); 128 + the
-    signal number when SIGINT/SIGTERM stopped it (also after finalising).
+    Exit status: 0; 1 when the source failed (outputs finalised all the same) or an output
+    is the source (nothing opened); 128 + the signal number when SIGINT, SIGTERM, SIGHUP or
+    SIGQUIT stopped it (also after finalising).
     """
     from unpixel.cli_run import pipeline_from
     from unpixel.io import write_atomic
@@ -239,8 +293,10 @@ def run_live(args: argparse.Namespace) -> int:
     from unpixel.live.sample import SampleSource
     from unpixel.options import RunningMode
 
+    _guard_secrets(args)
     if args.lores and not str(args.source).startswith("picamera2"):
         raise ValueError("--lores is for the picamera2 source")
+    check_not_source(args)
     options = live_options(args)
     source = open_source(args.source, size=args.size, frames=args.sample_frames, lores=args.lores)
     try:
@@ -258,45 +314,42 @@ def run_live(args: argparse.Namespace) -> int:
                 sink.abort()
             raise
         if not args.json:
-            print(f"unpixel live: {source.name} -> {', '.join(where.values())}", flush=True)
+            say(f"unpixel live: {source.name} -> {', '.join(where.values())}")
         with processor, _loop_messages():
             loop = LiveLoop(source, processor, sinks + ([truth] if truth else []), options)
             stats = loop.run()
     finally:
         source.close()
-    summary = stats.to_dict() | {"mode": args.mode, "outputs": where}
+    summary = redact_all(stats.to_dict() | {"mode": args.mode, "outputs": where})
     if truth is not None:
         summary["sample_detection_accuracy"] = round(truth.right / max(1, truth.seen), 4)
     if "summary" in where:
         write_atomic(where["summary"], (json.dumps(summary, indent=1) + "\n").encode())
     _report(summary, args.json)
     if loop.error is not None:
-        print(
-            f"error: {loop.error} (outputs finalised with {stats.frames} frames)", file=sys.stderr
-        )
+        say(f"error: {loop.error} (outputs finalised with {stats.frames} frames)", err=True)
         return 1
     return loop.interrupt.exit_code
 
 
 def _report(summary: dict[str, Any], as_json: bool) -> None:
+    """The summary on stdout (already redacted; names escaped by :func:`say`)."""
     if as_json:
-        print(json.dumps(summary, indent=1))
+        write(json.dumps(summary, indent=1) + "\n")  # ASCII: json escapes every other character
         return
     lat, proc = summary["latency_ms"], summary["process_ms"]
-    print(
+    say(
         f"{summary['frames']} frames in {summary['elapsed_s']:.1f} s ({summary['fps']:.1f} FPS), "
         f"dropped {summary['dropped']}, latency p50 {lat['p50']} ms p95 {lat['p95']} ms, "
         f"pipeline p50 {proc['p50']} ms; stopped: {summary['stop_reason']}"
     )
     if summary["reconnect_attempts"]:
         n, tries = summary["reconnects"], summary["reconnect_attempts"]
-        print(
+        say(
             f"reconnected {n} time{'s' * (n != 1)} in {tries} attempt{'s' * (tries != 1)}, "
             f"{summary['offline_s']:.1f} s without frames"
         )
     if "sample_detection_accuracy" in summary:
-        print(
-            f"sample clip: detection right on {summary['sample_detection_accuracy']:.0%} of frames"
-        )
+        say(f"sample clip: detection right on {summary['sample_detection_accuracy']:.0%} of frames")
     for name, value in summary["outputs"].items():
-        print(f"  {name}: {value}")
+        say(f"  {name}: {value}")
