@@ -98,8 +98,7 @@ def pixelate(
 def jpeg(image: np.ndarray, quality: int) -> np.ndarray:
     """Round-trip ``image`` through JPEG at ``quality`` (1-100, 4:2:0 chroma as usual)."""
     check_image(image)
-    if not 1 <= int(quality) <= 100:
-        raise ValueError(f"JPEG quality must be in 1..100, got {quality}")
+    check_int("JPEG quality", quality, 1, 100, numpy=True, type_error=TypeError)
     ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
     if not ok:  # pragma: no cover - OpenCV encodes every valid uint8 image
         raise ValueError("OpenCV could not encode the image as JPEG")

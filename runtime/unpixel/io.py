@@ -150,9 +150,36 @@ def read_image(path: str | os.PathLike[str]) -> np.ndarray:
 
 
 def write_image(path: str | os.PathLike[str], image: np.ndarray) -> None:
-    """Encode ``image`` by the file's extension and write it atomically."""
+    """Encode ``image`` by the file's extension and write it atomically.
+
+    Args:
+        path: the file; its extension picks the format (none: PNG).
+        image: HxW, HxWx1, HxWx3 (BGR) or HxWx4 (BGRA), uint8 (uint16 where the format
+            keeps it: PNG, TIFF).
+
+    Raises:
+        TypeError: not a NumPy array of uint8 / uint16 (float images are never rounded
+            silently).
+        ValueError: a shape no image has, or an extension OpenCV cannot write.
+        SinkError: encoding or writing failed.
+
+    """
     path = Path(path)
-    ok, buf = cv2.imencode(path.suffix or ".png", image)
+    if not isinstance(image, np.ndarray) or image.dtype not in (np.uint8, np.uint16):
+        kind = image.dtype if isinstance(image, np.ndarray) else type(image).__name__
+        raise TypeError(f"write_image takes a uint8 (or uint16) image array, got {kind}")
+    if (
+        image.size == 0
+        or image.ndim not in (2, 3)
+        or (image.ndim == 3 and image.shape[2] not in (1, 3, 4))
+    ):
+        raise ValueError(f"write_image takes HxW or HxWx1/3/4 images, got shape {image.shape}")
+    try:
+        ok, buf = cv2.imencode(path.suffix or ".png", image)
+    except cv2.error as exc:
+        raise ValueError(
+            f"cannot write {image.dtype} images as {path.suffix!r}: {exc.err}"
+        ) from None
     if not ok:
         raise SinkError(f"cannot encode an image as {path.suffix!r}")
     write_atomic(path, buf.tobytes())

@@ -83,12 +83,13 @@ class PipelineOptions:
         if not isinstance(self.running_mode, RunningMode):
             raise ValueError(f"running_mode must be a RunningMode, got {self.running_mode!r}")
         live = self.running_mode is RunningMode.LIVE_STREAM
+        if self.result_callback is not None and not callable(self.result_callback):
+            raise TypeError(f"result_callback must be callable, got {self.result_callback!r}")
         if live and self.result_callback is None:
             raise ValueError("LIVE_STREAM mode needs a result_callback")
         if not live and self.result_callback is not None:
             raise ValueError("result_callback is only used in LIVE_STREAM mode")
-        if not 16 <= self.restore_tile <= 512:
-            raise ValueError(f"restore_tile must be 16..512, got {self.restore_tile}")
+        check_int("restore_tile", self.restore_tile, 16, 512)
         check_int("sweep", self.sweep, low=1, high=8)
         if self.sweep > 1 and self.running_mode is RunningMode.IMAGE:
             raise ValueError("sweep spreads detection over frames: use VIDEO or LIVE_STREAM")

@@ -134,3 +134,11 @@ def test_jpeg_and_blur_upscale_degrade_but_keep_shape(astronaut):
         up.jpeg(astronaut, 0)
     with pytest.raises(ValueError, match="factor"):
         up.blur_upscale(astronaut, 1)
+
+
+@pytest.mark.parametrize(
+    ("quality", "error"), [("75", TypeError), (75.0, TypeError), (0, ValueError)]
+)
+def test_jpeg_quality_must_be_an_integer_in_range(astronaut, quality, error):
+    with pytest.raises(error, match="JPEG quality"):
+        up.jpeg(astronaut, quality)

@@ -80,3 +80,19 @@ def test_cli_detect_on_a_fifo_named_png_exits_with_an_error(tmp_path, capsys):
     os.mkfifo(tmp_path / "photo.png")
     assert main(["detect", str(tmp_path / "photo.png")]) != 0
     assert "not a regular file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("image", "name", "error", "match"),
+    [
+        (np.zeros((8, 8, 3), np.float32), "a.png", TypeError, "uint8"),
+        ([[0, 1], [2, 3]], "a.png", TypeError, "uint8"),
+        (np.zeros((8, 8, 2), np.uint8), "a.png", ValueError, "shape"),
+        (np.zeros((0, 8, 3), np.uint8), "a.png", ValueError, "shape"),
+        (np.zeros((8, 8, 3), np.uint8), "a.unknown", ValueError, "cannot write"),
+    ],
+)
+def test_write_image_refuses_what_it_cannot_write_faithfully(tmp_path, image, name, error, match):
+    with pytest.raises(error, match=match):
+        up.write_image(tmp_path / name, image)
+    assert list(tmp_path.iterdir()) == []

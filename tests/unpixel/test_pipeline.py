@@ -207,11 +207,18 @@ def test_live_stream_error_reaches_the_caller(astronaut):
         ({"sweep": 0, "running_mode": RunningMode.VIDEO}, "sweep must be 1..8"),
         ({"sweep": True, "running_mode": RunningMode.VIDEO}, "sweep must be an int"),
         ({"sweep": 3}, "use VIDEO or LIVE_STREAM"),
+        ({"restore_tile": 64.5}, "restore_tile must be an integer"),
+        ({"restore_tile": 8}, "restore_tile must be 16..512"),
     ],
 )
 def test_options_are_validated(kwargs, match):
     with pytest.raises(ValueError, match=match):
         PipelineOptions(**kwargs)
+
+
+def test_a_result_callback_must_be_callable():
+    with pytest.raises(TypeError, match="result_callback must be callable"):
+        PipelineOptions(running_mode=RunningMode.LIVE_STREAM, result_callback=5)
 
 
 def test_missing_format_in_manifest_names_the_export_command(tmp_path):
