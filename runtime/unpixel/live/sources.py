@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from unpixel.errors import SourceError
+from unpixel.redact import redact
 
 URL_SCHEMES = ("rtsp://", "rtsps://", "http://", "https://", "udp://", "tcp://", "rtmp://")
 OPEN_TIMEOUT_MS = 5000
@@ -235,7 +236,7 @@ class OpenCVSource(Source):
         from unpixel.video import frame_rate
 
         super().__init__()
-        self.name = str(spec)
+        self.name = redact(str(spec))  # logs, errors and stats never carry a password
         self._spec, self._size = spec, size
         if spec_kind(spec) == "file" and live is not True:
             raise ValueError(

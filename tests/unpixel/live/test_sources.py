@@ -135,3 +135,12 @@ def test_file_timestamps_strictly_increase_at_any_rate(fps):
         stamps.append(frame.timestamp_ms)
     assert len(stamps) == 200 and all(b > a for a, b in itertools.pairwise(stamps))
     assert stamps[0] == 0
+
+
+def test_a_camera_url_password_never_reaches_the_source_name():
+    from unpixel.errors import SourceError
+    from unpixel.live.sources import OpenCVSource
+
+    with pytest.raises(SourceError, match=r"admin:\*\*\*@") as caught:
+        OpenCVSource("rtsp://admin:hunter2@127.0.0.1:9/stream", live=True)
+    assert "hunter2" not in str(caught.value)
