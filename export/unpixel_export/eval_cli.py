@@ -265,7 +265,12 @@ def run(args: argparse.Namespace) -> int:
     text, data = TASKS[args.task](args, paths)
     missing = sum(not p.is_file() for p in paths)
     here = f" ({missing} of them missing on this machine)" if missing else ""
-    text = f"On {len(paths)} photos from {source}{here}. " + text
+    lead = f"On {len(paths)} photos from {source}{here}."
+    if text.startswith("#"):  # a report with its own title: the line goes under it
+        title, _, rest = text.partition("\n")
+        text = f"{title}\n\n{lead}\n{rest}"
+    else:
+        text = f"{lead} {text}"
     print(text)
     if args.markdown:
         write_atomic(args.markdown, (text + "\n").encode())
