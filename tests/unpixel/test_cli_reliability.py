@@ -6,10 +6,8 @@ status, what was written, and that no traceback reached the user.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -310,37 +308,3 @@ def test_a_unicode_name_under_an_ascii_terminal_is_written_and_exits_0(photo, tm
     assert code == 0, err
     assert (out_dir / "café 日本.png").is_file()
     assert "caf\\xe9 \\u65e5\\u672c.png: " in out
-
-
-# -- SIGHUP, SIGQUIT: like SIGTERM ----------------------------------------------------------
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("signum", [signal.SIGHUP, signal.SIGQUIT])
-def test_sighup_and_sigquit_finalise_a_video_restore(tmp_path, signum):
-    frames = 400
-    src = write_video(tmp_path / "v.avi", frames, 25.0, size=(640, 480))
-    out = tmp_path / "out"
-    proc = subprocess.Popen(
-        [*CLI, "restore", str(src), "-o", str(out)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and proc.poll() is None:
-            temps = [p for p in out.iterdir() if p.name.startswith(".")] if out.exists() else []
-            if temps and temps[0].stat().st_size > 300_000:  # some frames are written
-                break
-            time.sleep(0.05)
-        assert proc.poll() is None, "restore ended before the signal could be sent"
-        proc.send_signal(signum)
-        _, err = proc.communicate(timeout=120)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            proc.kill()
-    assert proc.returncode == 128 + signum, err
-    assert f"{signal.Signals(signum).name}: " in err and "finalised with the" in err, err
-    assert sorted(p.name for p in out.iterdir()) == ["v.avi"]  # no hidden temp file
-    assert 0 < frame_count(out / "v.avi") < frames

@@ -16,7 +16,6 @@ import subprocess
 import sys
 import time
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
@@ -45,23 +44,9 @@ def _video(path: Path, frames: int, photo: np.ndarray, fps: float = 25) -> Path:
 
 
 @pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
+def small_disk(tmpfs) -> Path:
     """A 256 KiB tmpfs: a disk that fills up."""
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    if os.geteuid() != 0:
-        pytest.skip("mounting a small tmpfs needs root; the ENOSPC writer tests still run")
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)],
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
+    return tmpfs("256k")
 
 
 # -- disk full, unwritable output ------------------------------------------------------------
@@ -187,7 +172,7 @@ def test_cli_delegate_fallback_and_strict(tmp_path, astronaut, capsys):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT])
 def test_signal_during_video_restore_finalises_the_output(tmp_path, astronaut, signum):
     frames = 400
     src = _video(tmp_path / "v.avi", frames, cv2.resize(astronaut, (640, 480)))
@@ -212,6 +197,7 @@ def test_signal_during_video_restore_finalises_the_output(tmp_path, astronaut, s
         with contextlib.suppress(ProcessLookupError):
             proc.kill()
     assert proc.returncode == 128 + signum, err
+    assert f"{signal.Signals(signum).name}: " in err, err
     said = re.search(r"finalised with the (\d+) frames", err)
     assert said, err
     written = int(said.group(1))

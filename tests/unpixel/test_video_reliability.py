@@ -9,9 +9,7 @@ from __future__ import annotations
 import logging
 import math
 import os
-import subprocess
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
@@ -154,23 +152,9 @@ def test_a_damaged_run_of_frames_is_a_clear_error(tmp_path):
 
 
 @pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
+def small_disk(tmpfs) -> Path:
     """A 2 MiB tmpfs (root only)."""
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root")
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)],
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
+    return tmpfs("2m")
 
 
 def _noisy(i: int) -> np.ndarray:
