@@ -13,33 +13,27 @@ the share of frames >= the oracle, and input pixels changed outside the mosaic (
 frames with a change farther than one cell from it). Clean controls: frames flagged, pixels
 changed on those, and unflagged frames that are not bit-identical.
 
-``python -m unpixel_export.realworld_eval --corpus data/corpus.json --split validation
---per-case 16 --json F --markdown F`` (or ``--images DIR``).
+Run by ``unpixel eval --task realworld [--images DIR] --per-case N --clips N --json F
+--markdown F`` (:mod:`unpixel_export.eval_cli`).
 """
 
 from __future__ import annotations
 
-import argparse
 import math
-import shlex
 import sys
 import time
 import zlib
 from collections.abc import Sequence
-from pathlib import Path
 
 import cv2
 import numpy as np
 
 import unpixel as up
 from unpixel.geometry import Box
-from unpixel.io import list_images, read_image, write_atomic
 from unpixel.metrics import psnr
 from unpixel_export import realworld as rw
-from unpixel_export.corpus import load_manifest
-from unpixel_export.grid_eval import shrink
 from unpixel_export.realworld_cases import CLIP_FRAMES, Case, Sample, cases
-from unpixel_export.realworld_report import summarise, to_markdown
+from unpixel_export.realworld_report import summarise
 
 
 def _overlap(a: Box, b: Box) -> int:
@@ -121,21 +115,6 @@ def score(sample: Sample, result: up.Result) -> dict[str, object]:
         "far_changed": bool(changed[far].any()),
         "far_max": int(diff[far].max()) if far.any() else 0,
     }
-
-
-def load_photos(
-    images: Path | None, corpus: Path, split: str
-) -> tuple[list[np.ndarray], list[str], list[str]]:
-    """(photos, their paths, the manifest's paths missing on this machine)."""
-    if images is not None:
-        paths, missing = list_images(images, recursive=True), []
-    else:
-        listed = [Path(e.path) for e in load_manifest(corpus, split)]
-        paths = [p for p in listed if p.is_file()]
-        missing = [str(p) for p in listed if not p.is_file()]
-    if not paths:
-        raise up.SourceError("no photos to evaluate on (all missing here?)")
-    return [shrink(read_image(p)) for p in paths], [str(p) for p in paths], missing
 
 
 def _seeded(seed: int, name: str) -> np.random.Generator:
@@ -223,53 +202,3 @@ def evaluate(
         "errors": errors,
         "seconds": round(time.perf_counter() - start, 1),
     }
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m unpixel_export.realworld_eval``: run, print Markdown, optionally save.
-
-    Args:
-        argv: the arguments (default: ``sys.argv[1:]``).
-
-    Returns:
-        0.
-
-    """
-    p = argparse.ArgumentParser(
-        prog="python -m unpixel_export.realworld_eval",
-        description="Real-world evaluation of the shipped pipeline.",
-    )
-    p.add_argument("--images", type=Path, help="folder of clean photos (default: the corpus)")
-    p.add_argument("--corpus", type=Path, default=Path("data/corpus.json"))
-    p.add_argument("--split", choices=("train", "validation"), default="validation")
-    p.add_argument("--per-case", type=int, default=16, help="frames per image case")
-    p.add_argument("--clips", type=int, help="clips per H.264 case (default per-case / 4)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--cases", default="", help="comma-separated case name prefixes")
-    p.add_argument("--json", type=Path, metavar="FILE")
-    p.add_argument("--markdown", type=Path, metavar="FILE")
-    args = p.parse_args(argv)
-    photos, paths, missing = load_photos(args.images, args.corpus, args.split)
-    clips = args.clips if args.clips is not None else max(1, args.per_case // 4)
-    only = [c for c in args.cases.split(",") if c]
-    report = evaluate(
-        photos, per_case=args.per_case, clips=clips, seed=args.seed, only=only, log=True
-    )
-    argv_used = sys.argv[1:] if argv is None else list(argv)
-    report["command"] = "python -m unpixel_export.realworld_eval " + shlex.join(argv_used)
-    report["source"] = str(args.images) if args.images else f"{args.corpus} ({args.split} split)"
-    report["photos"] = paths
-    report["missing_photos"] = missing
-    text = to_markdown(report)
-    print(text)
-    if args.markdown:
-        write_atomic(args.markdown, text.encode())
-    if args.json:
-        import json
-
-        write_atomic(args.json, (json.dumps(report, indent=1) + "\n").encode())
-    return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
