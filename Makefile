@@ -17,7 +17,7 @@ $(VENV)/.runtime: pyproject.toml | $(BIN)/python
 
 # Everything: tests, ONNX Runtime and the export/training side (TensorFlow).
 $(VENV)/.all: pyproject.toml | $(BIN)/python
-	$(PIP) -e ".[dev,onnx,export,bench,eval,video]"
+	$(PIP) -e ".[dev,onnx,export,bench,eval,video,ray]"
 	touch $@ $(VENV)/.runtime
 
 ## The main job on the bundled default sample: the photos, then the live loop on the sample clip.
