@@ -28,6 +28,8 @@ import numpy as np
 from unpixel.io import write_atomic
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png")
+MIN_DETAIL = 4.0
+"""Photos whose luma's standard deviation is below this (flat colour) are left out."""
 MIN_SIDE = 200
 """Images with a side below this are too small to cut tiles from and are skipped."""
 DEFAULT_VALIDATION_FRACTION = 0.2
@@ -231,10 +233,20 @@ def install_debian(packages: Iterable[str], log: Callable[[str], None] = print) 
     return still
 
 
+def has_detail(image: np.ndarray) -> bool:
+    """Whether a BGR photo shows anything: its luma varies by :data:`MIN_DETAIL` or more.
+
+    Overlays whose picture is all in the alpha channel (flat colour once read as BGR) do not.
+    """
+    return float(cv2.meanStdDev(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY))[1][0, 0]) >= MIN_DETAIL
+
+
 def _entry(source: Source, path: Path, validation_fraction: float) -> Entry | None:
     data = path.read_bytes()
     image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
     if image is None or min(image.shape[:2]) < MIN_SIDE:
+        return None
+    if not has_detail(image):
         return None
     group = _group(source.name, path)
     licence = source.licence or _debian_licence(source.package)

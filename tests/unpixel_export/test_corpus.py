@@ -1,8 +1,18 @@
 from pathlib import Path
 
+import numpy as np
+
 import pytest
 
-from unpixel_export.corpus import Entry, _group, gather, load_manifest, split_of, write_manifest
+from unpixel_export.corpus import (
+    Entry,
+    _group,
+    gather,
+    has_detail,
+    load_manifest,
+    split_of,
+    write_manifest,
+)
 
 
 def test_split_is_deterministic_and_near_the_fraction():
@@ -39,3 +49,9 @@ def test_gather_without_install_finds_pip_photos_and_round_trips(tmp_path):
     assert all(
         isinstance(e, Entry) and e.split == "validation" for e in load_manifest(path, "validation")
     )
+
+
+def test_flat_photos_are_left_out():
+    flat = np.full((300, 300, 3), 255, np.uint8)  # an overlay read without its alpha
+    assert not has_detail(flat)
+    assert has_detail(np.random.default_rng(0).integers(0, 256, (300, 300, 3), np.uint8))
