@@ -6,6 +6,11 @@ picamera2 is an OS package (apt ``python3-picamera2``; a virtual environment nee
 ``XBGR8888`` (the default main format) is ``[R, G, B, 255]`` per pixel, ``RGB888`` is
 ``[B, G, R]`` (already OpenCV's order). The optional lores stream is YUV420 (I420) on most
 Pis; it is converted to BGR and handed to the loop with each frame for a cheaper detection.
+
+On Raspberry Pi OS Bookworm, picamera2 imports Debian's ``simplejpeg``, built for Debian's
+numpy 1.24; under the numpy 2 this runtime needs it fails with ``numpy.dtype size changed``
+(or ``numpy.core.multiarray failed to import``). :func:`import_picamera2` recognises that and
+says in one line what to do (docs/deploy-pi.md).
 """
 
 from __future__ import annotations
@@ -22,6 +27,69 @@ INSTALL_HINT = (
     "python3-picamera2` and create the virtual environment with "
     "--system-site-packages"
 )
+
+NUMPY_ABI_HINT = (
+    "picamera2 cannot be imported: a package it loads ({module}) was built for numpy 1.x "
+    "and this environment has numpy {numpy} ({error}); fix: `pip install --force-reinstall "
+    "--no-deps simplejpeg` in this virtual environment (see docs/deploy-pi.md)"
+)
+
+NUMPY_ABI_SIGNS = (
+    "numpy.dtype size changed",
+    "numpy.ndarray size changed",
+    "binary incompatibility",
+    "numpy.core.multiarray failed to import",
+    "_ARRAY_API not found",
+    "compiled using NumPy 1.x",
+)
+"""Words of the errors an extension built for another numpy ABI raises on import."""
+
+
+def numpy_abi_mismatch(exc: BaseException) -> bool:
+    """Whether ``exc`` (or its cause) is an extension module refusing this numpy's ABI."""
+    while exc is not None:
+        if isinstance(exc, (ValueError, ImportError, AttributeError, RuntimeError)) and any(
+            sign in str(exc) for sign in NUMPY_ABI_SIGNS
+        ):
+            return True
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    return False
+
+
+def _failing_module(exc: BaseException) -> str:
+    """The module whose import raised ``exc``: the innermost traceback frame's package."""
+    tb, name = exc.__traceback__, "simplejpeg"
+    while tb is not None:
+        module = tb.tb_frame.f_globals.get("__name__", "")
+        if module and not module.startswith(("unpixel", "importlib")):
+            name = module.partition(".")[0]
+        tb = tb.tb_next
+    return name
+
+
+def import_picamera2() -> type:
+    """Import picamera2 and return its ``Picamera2`` class.
+
+    Returns:
+        The ``picamera2.Picamera2`` class.
+
+    Raises:
+        SourceError: picamera2 is not installed (:data:`INSTALL_HINT`), or a package it
+            loads was built for another numpy (:data:`NUMPY_ABI_HINT`): one line, what to do.
+
+    """
+    try:
+        from picamera2 import Picamera2
+    except Exception as exc:  # an extension's ABI check raises ValueError, not ImportError
+        if numpy_abi_mismatch(exc):
+            message = NUMPY_ABI_HINT.format(
+                module=_failing_module(exc), numpy=np.__version__, error=str(exc).strip()
+            )
+            raise SourceError(" ".join(message.split())) from exc
+        if isinstance(exc, ImportError):
+            raise SourceError(INSTALL_HINT) from exc
+        raise SourceError(f"picamera2 cannot be imported: {type(exc).__name__}: {exc}") from exc
+    return Picamera2
 
 
 def _bgr_from_rgba_bytes(a: np.ndarray) -> np.ndarray:
@@ -87,10 +155,7 @@ class Picamera2Source(Source):
             raise ValueError(
                 f"main format must be one of XBGR8888, XRGB8888, BGR888, RGB888; got {fmt!r}"
             )
-        try:
-            from picamera2 import Picamera2  # noqa: F401  (the error names the install)
-        except ImportError as exc:
-            raise SourceError(INSTALL_HINT) from exc
+        self._camera_class = import_picamera2()  # one line naming the fix when it fails
         self.name, self.fps = f"picamera2:{camera_num}", float(fps)
         self._settings = (camera_num, tuple(size), fmt, lores, float(fps))
         self._open = False
@@ -98,11 +163,9 @@ class Picamera2Source(Source):
 
     def _start(self) -> None:
         """Open, configure and start the camera with the settings given to the constructor."""
-        from picamera2 import Picamera2
-
         camera_num, size, fmt, lores, fps = self._settings
         try:
-            self._cam = Picamera2(camera_num)
+            self._cam = self._camera_class(camera_num)
         except (IndexError, RuntimeError, OSError) as exc:
             raise SourceError(f"cannot open Raspberry Pi camera {camera_num}: {exc}") from exc
         streams = {"main": {"size": size, "format": fmt}}
