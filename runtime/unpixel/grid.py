@@ -46,6 +46,12 @@ JPEG_ALIGNED_FACTOR = 12.0
 JPEG_ALIGNED_MIN_STEP = 2.0
 """Mean border step (levels above the noise floor) required of such a grid: JPEG's own
 blocks in smooth areas have steps of a few levels, a mosaic worth restoring has more."""
+OFF_LATTICE = 2.0
+"""An axis off JPEG's lattice standing this many times above the usual strength vouches for
+the other axis of its grid: a clean JPEG shows no period-8 borders off its own lattice."""
+SQUARE_STEPS = 0.25
+"""...when that axis's mean border step is at least this share of the other's (a mosaic's
+cells are square: its borders step alike in both directions)."""
 
 
 _EPS = 1e-3
@@ -185,17 +191,38 @@ def estimate_grid(
             continue
         # A border after index r means the next cell starts at r + 1.
         phase = ((fy.residue + 1 + y) % block, (fx.residue + 1 + x) % block)
-        needed, min_step = min_strength, 0.0
-        share = max(
-            _jpeg_share(prof_x, fx.residue, block, x), _jpeg_share(prof_y, fy.residue, block, y)
-        )
-        if share >= JPEG_SHARE:
-            needed, min_step = min_strength * JPEG_ALIGNED_FACTOR, JPEG_ALIGNED_MIN_STEP
-        strength = min(fx.strength, fy.strength)
-        if strength >= needed and min(fx.step, fy.step) >= min_step:
-            confidence = 1.0 - 1.0 / min(strength / needed * 2.0, fx.uniqueness, fy.uniqueness)
+        shares = [
+            _jpeg_share(prof, fit.residue, block, offset)
+            for fit, prof, offset in ((fx, prof_x, x), (fy, prof_y, y))
+        ]
+        margins = [
+            _margin(fit, share, min_strength) for fit, share in zip((fx, fy), shares, strict=True)
+        ]
+        for axis in (0, 1):  # one axis on JPEG's lattice, the other clearly off it
+            fit, other = (fx, fy)[axis], (fx, fy)[1 - axis]
+            if (
+                shares[1 - axis] < JPEG_SHARE
+                and other.strength >= OFF_LATTICE * min_strength
+                and fit.step >= SQUARE_STEPS * other.step
+            ):
+                margins[axis] = max(margins[axis], fit.strength / min_strength)
+        if min(margins) >= 1.0:
+            confidence = 1.0 - 1.0 / min(min(margins) * 2.0, fx.uniqueness, fy.uniqueness)
             return Grid(block=block, phase=phase, confidence=round(max(confidence, 0.0), 4))
     return None
+
+
+def _margin(fit: _AxisFit, jpeg_share: float, min_strength: float) -> float:
+    """How many times an axis's strength exceeds what it needs (0: it fails outright).
+
+    An axis whose borders lie on JPEG's block lines needs far more strength and a visible
+    step (unless the grid's other axis vouches for it, see :data:`OFF_LATTICE`).
+    """
+    if jpeg_share < JPEG_SHARE:
+        return fit.strength / min_strength
+    if fit.step < JPEG_ALIGNED_MIN_STEP:
+        return 0.0
+    return fit.strength / (min_strength * JPEG_ALIGNED_FACTOR)
 
 
 MIN_VOTES = 2

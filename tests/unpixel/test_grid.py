@@ -109,3 +109,15 @@ def test_region_grid_prefers_the_whole_box(astronaut):
     grid = region_grid(image, (0, 0, 256, 192), TILES[:1])
     assert isinstance(grid, Grid) and (grid.block, grid.phase) == (4, (3, 0))
     assert grid == up.estimate_grid(image, region=(0, 0, 256, 192))
+
+
+@pytest.mark.parametrize("name", ["astronaut", "coffee", "chelsea", "rocket"])
+@pytest.mark.parametrize("phase", [(0, 3), (5, 0)])
+@pytest.mark.parametrize("quality", [50, 75])
+def test_jpeg_mosaic_with_one_axis_on_the_jpeg_lattice(photos, name, phase, quality):
+    # b = 8 with one phase 0: that axis's borders are JPEG's own block lines; the other
+    # axis's borders, off the lattice, vouch for it.
+    image = up.jpeg(up.pixelate(photos[name], 8, phase=phase), quality)
+    grid = up.estimate_grid(image)
+    assert grid is not None
+    assert (grid.block, grid.phase) == (8, phase)
