@@ -7,6 +7,13 @@ from pathlib import Path
 
 from unpixel.formats import DEPLOY_FORMATS, get_format
 
+NO_KERAS = (
+    "{what} in {folder}: the Keras models are not in the wheel (it ships the exported "
+    ".tflite and .onnx files only); they are in models/ of the source repository: run "
+    "`unpixel export` in a clone, or pass --models-dir FOLDER with your .keras files "
+    "(`unpixel train` writes them)"
+)
+
 
 def _format_name(name: str) -> str:
     try:
@@ -57,7 +64,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=None,
         help="calibration samples per model (default 256 tiles, 64 crops)",
     )
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--seed", type=int, default=0, help="seed of the calibration samples (default 0)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -70,10 +79,24 @@ def run(args: argparse.Namespace) -> int:
         0 (failures raise).
 
     Raises:
-        ModelError: no ``.keras`` models to export.
+        ModelError: no ``.keras`` models to export, or a ``--models`` file is missing
+            (the message says where the models are).
 
     """
     from unpixel.errors import ModelError
+
+    if args.models:
+        paths = [args.models_dir / f"{Path(m).stem}.keras" for m in args.models]
+        missing = [p.name for p in paths if not p.is_file()]
+        if missing:
+            raise ModelError(
+                NO_KERAS.format(what=f"no {', '.join(missing)}", folder=args.models_dir)
+            )
+    else:
+        paths = sorted(args.models_dir.glob("*.keras"))
+        if not paths:
+            raise ModelError(NO_KERAS.format(what="no .keras models", folder=args.models_dir))
+
     from unpixel_export.data import PhotoBank
     from unpixel_export.export import Source, export_all, parse_formats
     from unpixel_export.representative import classifier_samples, restorer_samples
@@ -81,12 +104,6 @@ def run(args: argparse.Namespace) -> int:
     from unpixel_export.train_cli import split_paths
 
     formats = parse_formats(args.formats)
-    if args.models:
-        paths = [args.models_dir / f"{Path(m).stem}.keras" for m in args.models]
-    else:
-        paths = sorted(args.models_dir.glob("*.keras"))
-        if not paths:
-            raise ModelError(f"no .keras models in {args.models_dir}")
     sources = [Source.from_path(p) for p in paths]
     out = args.output or args.models_dir
     bank: list[PhotoBank] = []

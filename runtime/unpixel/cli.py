@@ -16,6 +16,11 @@ Exit status: 0 done; 1 a failure of the world (:class:`~unpixel.errors.UnpixelEr
 SIGQUIT; outputs finalised); 141 stdout closed by its reader (``unpixel detect DIR | head
 -1``: detect stops; ``restore`` goes on writing every output and keeps its own status).
 
+``-q`` / ``--quiet`` leaves only ``error:`` lines on stderr (no progress, notes or warnings);
+``-v`` / ``--verbose`` adds ``debug:`` lines (the unpixel loggers at DEBUG, versions, the
+command's time). Both go before or after the command (``unpixel -q detect`` or ``unpixel
+detect -q``). docs/cli.md lists the exit statuses and the conventions.
+
 Everything printed goes through :mod:`unpixel.terminal` (names escaped, secrets masked,
 unencodable characters escaped) and no traceback reaches the user: warnings are one line, a
 closed stdout is no ``BrokenPipeError``, LiteRT's destructor errors are not shown.
@@ -26,7 +31,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import logging
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +41,7 @@ from typing import Any
 
 from unpixel.errors import MissingExtraError, UnpixelError
 from unpixel.redact import forget_secrets
-from unpixel.terminal import cli_output, say
+from unpixel.terminal import NORMAL, QUIET, VERBOSE, LineHandler, cli_output, say, set_verbosity
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED, EXIT_UNREAD = 130, 141
@@ -71,19 +78,17 @@ class ExtraCommand:
 
 _TENSORFLOW = ("tensorflow", "keras")
 EXPORT_COMMANDS = (
+    ExtraCommand("eval", "quality report on clean photos", "unpixel_export.eval_cli", _TENSORFLOW),
     ExtraCommand(
-        "eval", "quality report on a folder of clean photos", "unpixel_export.eval_cli", _TENSORFLOW
-    ),
-    ExtraCommand(
-        "train", "train the classifier or a restorer", "unpixel_export.train_cli", _TENSORFLOW
+        "train", "train a classifier or restorer", "unpixel_export.train_cli", _TENSORFLOW
     ),
     ExtraCommand(
         "export",
-        "export models to TFLite and ONNX",
+        "export to TFLite and ONNX",
         "unpixel_export.export_cli",
         (*_TENSORFLOW, "tf2onnx", "onnx"),
     ),
-    ExtraCommand("data", "gather the photo corpus from packages", "unpixel_export.data_cli"),
+    ExtraCommand("data", "gather the photo corpus", "unpixel_export.data_cli"),
 )
 """The export-side commands, in the order ``unpixel --help`` lists them."""
 
@@ -104,8 +109,9 @@ def _cmd_detect(args: argparse.Namespace) -> int:
 
 def _cmd_restore(args: argparse.Namespace) -> int:
     from unpixel.cli_run import run_restore
+    from unpixel.distributed import run_cli  # --ray: the same work on a Ray cluster
 
-    return run_restore(args)
+    return run_cli(args) if args.ray is not None else run_restore(args)
 
 
 def _cmd_live(args: argparse.Namespace) -> int:
@@ -118,6 +124,12 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     from unpixel.bench.cli_bench import run_bench_command
 
     return run_bench_command(args)
+
+
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    from unpixel.doctor import run_doctor
+
+    return run_doctor(args)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -179,27 +191,72 @@ def add_extra_command(sub: Any, command: ExtraCommand) -> None:
     p.set_defaults(func=_needs_extra(command, missing))
 
 
+def add_verbosity_arguments(p: argparse.ArgumentParser, default: Any = NORMAL) -> None:
+    """Add ``-q`` / ``--quiet`` and ``-v`` / ``--verbose`` (one of them) to a parser.
+
+    Args:
+        p: the parser.
+        default: the value of ``args.verbosity`` when neither is given
+            (``argparse.SUPPRESS`` on a subcommand: the top level's value stands).
+
+    """
+    group = p.add_mutually_exclusive_group()
+    group.add_argument(
+        "-q",
+        "--quiet",
+        dest="verbosity",
+        action="store_const",
+        const=QUIET,
+        default=default,
+        help="only errors on stderr: no progress bar, notes or warnings",
+    )
+    group.add_argument(
+        "-v",
+        "--verbose",
+        dest="verbosity",
+        action="store_const",
+        const=VERBOSE,
+        default=default,
+        help="debug lines on stderr: versions, debug logging, the command's time",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     from unpixel import __version__
 
     parser = argparse.ArgumentParser(
-        prog="unpixel", description="Detect pixelation in images and camera feeds and remove it."
+        prog="unpixel",
+        description="Detect pixelation in images and camera feeds and remove it.",
+        epilog="Exit status: 0 done, 1 failed (or some inputs failed), 2 bad command line, "
+        "128+N stopped by signal N (130 Ctrl-C), 141 stdout closed. See docs/cli.md.",
     )
-    parser.add_argument("--version", action="version", version=f"unpixel {__version__}")
+    parser.add_argument(
+        "--version", action="version", version=f"unpixel {__version__}", help="print the version"
+    )
+    add_verbosity_arguments(parser)
+    common = argparse.ArgumentParser(add_help=False)
+    add_verbosity_arguments(common, default=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _add_parser = sub.add_parser
 
-    from unpixel.cli_run import add_model_arguments
+    def add_parser(name: str, **kw: Any) -> argparse.ArgumentParser:
+        if kw.get("add_help", True):  # not the stubs of missing extras: they take no option
+            kw.setdefault("parents", [common])
+        return _add_parser(name, **kw)
+
+    sub.add_parser = add_parser  # every subcommand takes -q / -v after its name too
+
+    from unpixel.cli_run import add_detect_arguments, add_model_arguments, add_restore_arguments
+    from unpixel.distributed import add_cli_arguments as add_ray_arguments
 
     p = sub.add_parser("detect", help="is it pixelated? score, block size, phase")
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="images, videos or folders")
-    add_model_arguments(p)
+    add_detect_arguments(p)
     p.set_defaults(func=_cmd_detect)
 
     p = sub.add_parser("restore", help="remove pixelation from images, folders and videos")
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="images, videos or folders")
-    p.add_argument("-o", "--output", required=True, help="output folder (same file names)")
-    add_model_arguments(p)
+    add_restore_arguments(p)
+    add_ray_arguments(p)
     p.set_defaults(func=_cmd_restore)
 
     p = sub.add_parser("live", help="clean a camera feed, stream or the sample clip in real time")
@@ -223,10 +280,51 @@ def build_parser() -> argparse.ArgumentParser:
     for command in EXPORT_COMMANDS:
         add_extra_command(sub, command)
 
+    p = sub.add_parser(
+        "doctor", help="what a bug report needs; exit 1 when the default pipeline cannot run"
+    )
+    from unpixel.doctor import add_arguments as add_doctor_arguments
+
+    add_doctor_arguments(p)
+    p.set_defaults(func=_cmd_doctor)
+
     p = sub.add_parser("demo", help="the main job on the bundled sample")
-    p.add_argument("--output", type=Path, default=Path("out/demo"))
+    p.add_argument(
+        "--output",
+        type=Path,
+        default=Path("out/demo"),
+        help="folder for the sheet, restored images and summary.json (default out/demo)",
+    )
     p.set_defaults(func=_cmd_demo)
     return parser
+
+
+def _speak(verbosity: int) -> logging.Handler | None:
+    """Apply ``-q`` / ``-v``; with ``-v``, the unpixel loggers' records go to stderr."""
+    set_verbosity(verbosity)
+    if verbosity < VERBOSE:
+        return None
+    import platform
+
+    from unpixel import __version__
+
+    handler = LineHandler()
+    logger = logging.getLogger("unpixel")
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    say(
+        f"debug: unpixel {__version__}, Python {platform.python_version()} on "
+        f"{platform.system()} {platform.machine()}",
+        err=True,
+    )
+    return handler
+
+
+def _quiet_down(handler: logging.Handler | None) -> None:
+    if handler is not None:
+        logger = logging.getLogger("unpixel")
+        logger.removeHandler(handler)
+        logger.setLevel(logging.NOTSET)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -237,6 +335,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except BrokenPipeError:  # --help | head -1
             say()  # marks stdout closed, so the exit flush does not fail either
             return EXIT_OK
+        handler, start = _speak(getattr(args, "verbosity", NORMAL)), time.monotonic()
         try:
             return int(args.func(args))
         except UnpixelError as exc:
@@ -255,6 +354,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             say("interrupted", err=True)
             return EXIT_INTERRUPTED
         finally:
+            if handler is not None:
+                say(f"debug: unpixel {args.command}: {time.monotonic() - start:.2f} s", err=True)
+            _quiet_down(handler)
             forget_secrets()
 
 

@@ -9,6 +9,8 @@ r"""What the command line prints, printed safely: :func:`shown`, :func:`say`.
   went away (``unpixel detect DIR | head -1``) is pointed at ``/dev/null`` and
   :func:`closed` says so, so the work goes on (or stops, the caller's choice) without a
   ``BrokenPipeError``.
+- :func:`set_verbosity` is the command line's ``-q`` / ``-v``: when quiet, ``note:``,
+  ``warning:`` and ``debug:`` lines on stderr are not written (``error:`` lines always are).
 - :func:`cli_output` is the command line's boundary: warnings as one ``warning:`` line, and
   no traceback from a destructor (LiteRT's half-built ``Delegate`` after a failed load).
 """
@@ -16,6 +18,7 @@ r"""What the command line prints, printed safely: :func:`shown`, :func:`say`.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 import unicodedata
@@ -33,8 +36,35 @@ QUIET_DESTRUCTORS = ("ai_edge_litert", "tflite_runtime", "tensorflow")
 """Packages whose destructor errors are not shown: LiteRT's ``Delegate.__del__`` fails on
 the half-built object a failed ``load_delegate`` leaves (its fallback warning says it all)."""
 
+QUIET_PREFIXES = ("note:", "warning:", "debug:")
+"""stderr lines that ``-q`` drops: everything but errors."""
+
+QUIET, NORMAL, VERBOSE = -1, 0, 1
+
 _SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _closed: set[str] = set()
+_level = [NORMAL]
+
+
+def set_verbosity(level: int) -> None:
+    """Set how much the command line says: :data:`QUIET`, :data:`NORMAL` or :data:`VERBOSE`.
+
+    Args:
+        level: QUIET (-1): stderr carries only ``error:`` lines, no progress; NORMAL (0);
+            VERBOSE (1 or more): debug lines too.
+
+    Raises:
+        ValueError: ``level`` is not a whole number.
+
+    """
+    if isinstance(level, bool) or not isinstance(level, int):
+        raise ValueError(f"verbosity must be a whole number, not {level!r}")
+    _level[0] = max(QUIET, level)
+
+
+def verbosity() -> int:
+    """The level :func:`set_verbosity` set (:data:`NORMAL` unless changed)."""
+    return _level[0]
 
 
 def escape(text: str) -> str:
@@ -87,8 +117,11 @@ def _mark_closed(stream: TextIO, err: bool) -> None:
 def write(text: str, *, err: bool = False) -> bool:
     """Write ``text`` as it is and flush; False when the stream is closed (or absent).
 
-    Characters the stream's encoding lacks become backslash escapes.
+    Characters the stream's encoding lacks become backslash escapes. When quiet, a stderr
+    line starting with one of :data:`QUIET_PREFIXES` is dropped (and True returned).
     """
+    if err and _level[0] <= QUIET and text.startswith(QUIET_PREFIXES):
+        return True
     stream = _stream(err)
     if stream is None or closed(err):
         return False
@@ -112,6 +145,29 @@ def say(text: object = "", *, err: bool = False) -> bool:
     return write(shown(text) + "\n", err=err)
 
 
+class LineHandler(logging.Handler):
+    """Log records as one stderr line each (``debug:``, ``note:``, ``warning:``, ``error:``).
+
+    Written through :func:`write`, so names are escaped by :func:`shown`, ``-q`` drops all
+    but errors and a closed stderr is no error.
+    """
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Write one record.
+
+        Args:
+            record: the log record.
+
+        """
+        if record.levelno >= logging.ERROR:
+            kind = "error"
+        elif record.levelno >= logging.WARNING:
+            kind = "warning"
+        else:
+            kind = "note" if record.levelno >= logging.INFO else "debug"
+        write(f"{kind}: {shown(record.getMessage())}\n", err=True)
+
+
 def _format_warning(
     message: Warning | str,
     category: type[Warning],
@@ -120,6 +176,17 @@ def _format_warning(
     line: str | None = None,
 ) -> str:
     return f"warning: {shown(message)}\n"
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
+    write(_format_warning(message, category, filename, lineno, line), err=True)
 
 
 def _unraisable(previous: Any) -> Any:
@@ -137,11 +204,16 @@ def _unraisable(previous: Any) -> Any:
 def cli_output() -> Iterator[None]:
     """While a command runs: one-line warnings, no destructor tracebacks, streams reopened."""
     reopen()
+    level = _level[0]
     formatwarning, unraisablehook = warnings.formatwarning, sys.unraisablehook
+    showwarning = warnings.showwarning
     warnings.formatwarning = _format_warning  # type: ignore[assignment]
+    warnings.showwarning = _show_warning  # through write(): -q and a closed stderr apply
     sys.unraisablehook = _unraisable(unraisablehook)
     try:
         yield
     finally:
         warnings.formatwarning = formatwarning
+        warnings.showwarning = showwarning
         sys.unraisablehook = unraisablehook
+        _level[0] = level
