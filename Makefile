@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: demo test lint corpus models reports clean
+.PHONY: demo test lint corpus models reports clean pi-venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,16 @@ reports: $(VENV)/.all
 	$(BIN)/unpixel eval --task realworld --per-case 48 --clips 12 --json reports/realworld_validation.json \
 		--markdown reports/realworld_validation.md
 	$(BIN)/python -m unpixel_export.ship
+
+## Raspberry Pi OS (64-bit): a venv that sees the apt picamera2 (--system-site-packages), with
+## simplejpeg from pip (Debian's is built for numpy 1.x; unpixel needs numpy 2). docs/deploy-pi.md
+PI_VENV ?= $(HOME)/unpixel-venv
+pi-venv:
+	python3 -m venv --system-site-packages $(PI_VENV)
+	$(PI_VENV)/bin/python -m pip install --quiet --disable-pip-version-check .
+	$(PI_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --force-reinstall \
+		--no-deps simplejpeg
+	$(PI_VENV)/bin/unpixel doctor
 
 clean:
 	rm -rf $(VENV) out build dist *.egg-info

@@ -1,10 +1,10 @@
-"""Rewrite the benchmark block of README.md from a bench JSON (never typed by hand).
+"""Rewrite the benchmark block of docs/benchmarks.md from a bench JSON (never typed by hand).
 
 The block lies between ``<!-- bench:start -->`` and ``<!-- bench:end -->``; everything else in
-the README is left as it is. Tables: the model zoo (format, size, latency, GMAC/s and share of
-the roof, memory, quality), pipeline FPS per resolution and pixelated share, VIDEO mode per
-clip and sweep (when the JSON has it), the baselines and the issues' targets, with the machine
-they were measured on.
+the document is left as it is (the file is written atomically). Tables: the model zoo
+(format, size, latency, GMAC/s and share of the roof, memory, quality), pipeline FPS per
+resolution and pixelated share, VIDEO mode per clip and sweep (when the JSON has it), the
+baselines and the issues' targets, with the machine they were measured on.
 
 Run: .venv/bin/unpixel bench --full --json benchmarks/results/bench.json --plot benchmarks/results
      .venv/bin/python -m benchmarks.readme_tables
@@ -25,8 +25,11 @@ from unpixel.bench.report import (
     targets_table,
     video_label,
 )
+from unpixel.io import write_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
+DOC = ROOT / "docs" / "benchmarks.md"
+"""The document that holds the block; its links are relative to docs/."""
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 REPRODUCE = (
     "unpixel bench --full --json benchmarks/results/bench.json --plot benchmarks/results\n"
@@ -255,28 +258,28 @@ def block(result: dict[str, Any]) -> str:
         "",
         targets_table(result["targets"]),
         "",
-        "Charts: [models](benchmarks/results/bench_models.png), "
-        "[pipeline](benchmarks/results/bench_pipeline.png).",
+        "Charts: [models](../benchmarks/results/bench_models.png), "
+        "[pipeline](../benchmarks/results/bench_pipeline.png).",
     ]
     return "\n".join(parts)
 
 
-def rewrite(readme: str, result: dict[str, Any]) -> str:
-    """``readme`` with its bench block replaced; ValueError when the markers are missing."""
-    start, end = readme.find(START), readme.find(END)
+def rewrite(text: str, result: dict[str, Any]) -> str:
+    """``text`` with its bench block replaced; ValueError when the markers are missing."""
+    start, end = text.find(START), text.find(END)
     if start < 0 or end < start:
-        raise ValueError(f"README has no {START} ... {END} block")
-    return readme[: start + len(START)] + "\n" + block(result) + "\n" + readme[end:]
+        raise ValueError(f"the document has no {START} ... {END} block")
+    return text[: start + len(START)] + "\n" + block(result) + "\n" + text[end:]
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description="Rewrite README.md's bench block from bench JSON.")
+    p = argparse.ArgumentParser(description="Rewrite docs/benchmarks.md's bench block.")
     p.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "bench.json")
-    p.add_argument("--readme", type=Path, default=ROOT / "README.md")
+    p.add_argument("--doc", type=Path, default=DOC, help="the document with the block")
     args = p.parse_args(argv)
     result = json.loads(args.json.read_text())
-    args.readme.write_text(rewrite(args.readme.read_text(), result))
-    print(f"{args.readme}: bench block rewritten from {args.json}")
+    write_atomic(args.doc, rewrite(args.doc.read_text(), result).encode())
+    print(f"{args.doc}: bench block rewritten from {args.json}")
     return 0
 
 

@@ -1,11 +1,12 @@
-"""The README's benchmark block is generated from the committed bench JSON."""
+"""docs/benchmarks.md's benchmark block is generated from the committed bench JSON."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
-from benchmarks.readme_tables import END, START, block, rewrite
+from benchmarks.readme_tables import DOC, END, START, block, main, rewrite
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "benchmarks" / "results" / "bench.json"
@@ -16,9 +17,26 @@ def result():
     return json.loads(RESULTS.read_text())
 
 
-def test_readme_block_matches_the_committed_json(result):
-    readme = (ROOT / "README.md").read_text()
-    assert rewrite(readme, result) == readme, "run: python -m benchmarks.readme_tables"
+def test_the_block_matches_the_committed_json(result):
+    assert DOC == ROOT / "docs" / "benchmarks.md"
+    text = DOC.read_text()
+    assert rewrite(text, result) == text, "run: python -m benchmarks.readme_tables"
+    assert START not in (ROOT / "README.md").read_text()  # one generated copy, in docs/
+
+
+def test_the_charts_it_links_exist(result):
+    links = re.findall(r"\]\(([^)]+\.png)\)", block(result))
+    assert links
+    for link in links:
+        assert (DOC.parent / link).resolve().is_file(), link
+
+
+def test_main_rewrites_the_document_given(result, tmp_path):
+    doc = tmp_path / "bench.md"
+    doc.write_text(f"# b\n{START}\nold\n{END}\n")
+    assert main(["--doc", str(doc)]) == 0
+    assert doc.read_text() == rewrite(f"# b\n{START}\nold\n{END}\n", result)
+    assert [p.name for p in tmp_path.iterdir()] == ["bench.md"]  # no temporary file left
 
 
 def test_rewrite_touches_only_the_block(result):
