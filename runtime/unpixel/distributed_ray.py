@@ -22,9 +22,10 @@ from unpixel.options import PipelineOptions
 
 ROOM_CPUS = 0.5
 """CPUs of the cluster that actors never claim, for Ray Data's own tasks and the driver."""
-MAX_BLOCKS_PER_ACTOR = 64
-"""Image blocks handed out per actor at most: small blocks balance the actors' load, and
-each block costs some scheduling (reports/distributed_bench.md measures how much)."""
+ROWS_PER_BLOCK = 8
+"""Images per Ray Data block (the unit handed to an actor), while there are at least two
+blocks per actor: each block costs some scheduling (reports/distributed_bench.md measured
+tens of ms a block on 2 cores), and small blocks keep the actors' loads even."""
 
 Item = tuple[Path, Path, InputStamp]
 """One input of a job: its file, its output file and its stamp."""
@@ -127,7 +128,7 @@ class RayJob:
             {"input": str(s), "output": str(d), "input_size": t.size, "input_mtime_ns": t.mtime_ns}
             for s, d, t in items
         ]
-        blocks = min(len(rows), MAX_BLOCKS_PER_ACTOR * actors)
+        blocks = min(len(rows), max(2 * actors, -(-len(rows) // ROWS_PER_BLOCK)))
         ds = data.from_items(rows, override_num_blocks=blocks).map_batches(
             actor,
             fn_constructor_args=args,
@@ -204,9 +205,12 @@ def run_one(
 ) -> dict[str, Any]:
     """Run ``work`` (restores ``src`` to ``dest``, returns the result row) into an entry.
 
-    Never raises for a failure of the input: the entry says ``failed`` and why.
+    Never raises for a failure of the input: the entry says ``failed`` and why. The entry
+    has the worker's clock (``time.time()``) at the start and end of the work, and the
+    work's time in ``timings_ms["total"]``.
     """
     entry = new_entry(src, dest, kind, stamp)
+    entry["started_at"] = time.time()
     start = time.perf_counter()
     try:
         row = work()
@@ -218,6 +222,7 @@ def run_one(
         entry["copied"] = row.pop("copied", None)
         entry["detection"] = {k: v for k, v in row.items() if k not in ("input", "output")}
     entry["timings_ms"]["total"] = round((time.perf_counter() - start) * 1000, 2)
+    entry["finished_at"] = time.time()
     return entry
 
 
