@@ -75,6 +75,7 @@ class FrameStages:
         t0 = time.perf_counter()
         rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
         scores, classified = (scorer or self.score_all)(rgb)
+        del rgb  # a frame-sized copy, not needed past the classifier (memory of large frames)
         t1 = time.perf_counter()
         tile = self.classifier.tile
         regions = find_regions(frame, scores, self.classifier.threshold, tile)
