@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -200,14 +201,24 @@ class WriteSettings:
     quality: int | None = None
 
 
+def peak_rss_mb() -> float | None:
+    """The peak resident memory of the calling process so far, in MiB (None: OS unknown)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (1 << 20 if sys.platform == "darwin" else 1 << 10), 1)
+
+
 def run_one(
     src: Path, dest: Path, kind: str, stamp: InputStamp | None, work: Callable[[], dict[str, Any]]
 ) -> dict[str, Any]:
     """Run ``work`` (restores ``src`` to ``dest``, returns the result row) into an entry.
 
     Never raises for a failure of the input: the entry says ``failed`` and why. The entry
-    has the worker's clock (``time.time()``) at the start and end of the work, and the
-    work's time in ``timings_ms["total"]``.
+    has the worker's clock (``time.time()``) at the start and end of the work, the work's
+    time in ``timings_ms["total"]`` and the worker's peak memory so far.
     """
     entry = new_entry(src, dest, kind, stamp)
     entry["started_at"] = time.time()
@@ -223,6 +234,7 @@ def run_one(
         entry["detection"] = {k: v for k, v in row.items() if k not in ("input", "output")}
     entry["timings_ms"]["total"] = round((time.perf_counter() - start) * 1000, 2)
     entry["finished_at"] = time.time()
+    entry["worker_peak_rss_mb"] = peak_rss_mb()
     return entry
 
 
