@@ -52,24 +52,30 @@ def add_model_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print the results as JSON")
 
 
-def pipeline_from(args: argparse.Namespace, **kw: Any) -> Any:
-    """A pipeline built from the shared flags."""
+def options_from(args: argparse.Namespace, **kw: Any) -> Any:
+    """The pipeline options the shared flags give (``kw``: further options)."""
     from unpixel.options import PipelineOptions, RunningMode
-    from unpixel.pipeline import Pipeline
 
     if kw.get("running_mode", RunningMode.IMAGE) is not RunningMode.IMAGE:
         kw.setdefault("sweep", getattr(args, "sweep", 1))
-    return Pipeline.create(
-        PipelineOptions(
-            backend=args.backend,
-            precision=args.precision,
-            num_threads=args.threads,
-            delegate=args.delegate,
-            strict=args.strict,
-            models_dir=args.models_dir,
-            **kw,
-        )
+    if getattr(args, "tile", None) is not None:  # restore's --tile
+        kw.setdefault("restore_tile", args.tile)
+    return PipelineOptions(
+        backend=args.backend,
+        precision=args.precision,
+        num_threads=args.threads,
+        delegate=args.delegate,
+        strict=args.strict,
+        models_dir=args.models_dir,
+        **kw,
     )
+
+
+def pipeline_from(args: argparse.Namespace, **kw: Any) -> Any:
+    """A pipeline built from the shared flags."""
+    from unpixel.pipeline import Pipeline
+
+    return Pipeline.create(options_from(args, **kw))
 
 
 def expand(inputs: list[str]) -> list[Path]:
@@ -91,22 +97,11 @@ def expand(inputs: list[str]) -> list[Path]:
     return paths
 
 
-def _row(path: Path, det: Any, frames: int = 1) -> dict[str, Any]:
-    g = det.grid
-    return {
-        "input": str(path),
-        "pixelated": det.pixelated,
-        "score": round(det.score, 4),
-        "block": g.block if g else None,
-        "phase": list(g.phase) if g else None,
-        "pixelated_share": round(float(det.mask.mean()), 4),
-        "unresolved_regions": len(det.unresolved),
-        "frames": frames,
-    }
-
-
 def _say(row: dict[str, Any], quiet: bool) -> None:
-    """One result line on stdout (names escaped, see :func:`unpixel.terminal.shown`)."""
+    """One result line on stdout (names escaped, see :func:`unpixel.terminal.shown`).
+
+    A video's line is followed by one indented line per segment.
+    """
     if quiet:
         return
     verdict = (
@@ -115,7 +110,15 @@ def _say(row: dict[str, Any], quiet: bool) -> None:
         if row["pixelated"]
         else f"clean  score {row['score']:.2f}"
     )
+    if "segments" in row:
+        verdict += f"  ({row['frames']} frames, {row['pixelated_frames']:.0%} pixelated)"
     say(f"{row['input']}: {verdict}")
+    for seg in row.get("segments", ()):
+        grid = f"block {seg['block']}  phase {tuple(seg['phase'])}" if seg["block"] else "clean"
+        say(
+            f"  frames {seg['first_frame']}-{seg['last_frame']}: {grid}  "
+            f"{seg['pixelated_frames']:.0%} of frames pixelated"
+        )
 
 
 def _each(
@@ -157,81 +160,33 @@ def _finish(rows: list[dict[str, Any]], failed: int, as_json: bool) -> int:
     return 1 if failed else 0
 
 
-def _first_frame(path: Path) -> Any:
-    from unpixel.io import read_image
-    from unpixel.video import VideoReader, is_video
-
-    if not is_video(path):
-        return read_image(path)
-    reader = VideoReader(path)
-    try:
-        return next(iter(reader))
-    finally:
-        reader.close()
+def add_detect_arguments(p: argparse.ArgumentParser) -> None:
+    """The flags of ``unpixel detect``: its inputs and the shared model flags."""
+    p.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="images, videos or folders of them (a video: every frame, reported by segment)",
+    )
+    add_model_arguments(p)
 
 
 def run_detect(args: argparse.Namespace) -> int:
-    """Detect on each input (videos: the first frame)."""
+    """Detect on each input (videos: every frame, by segment)."""
+    from unpixel.cli_video import detect_video, detection_row
+    from unpixel.io import read_image
+    from unpixel.video import is_video
+
+    def work(path: Path) -> dict[str, Any]:
+        if is_video(path):
+            return detect_video(pipe, path)
+        return detection_row(path, pipe.detect(read_image(path)))
+
     rows: list[dict[str, Any]] = []
     with pipeline_from(args) as pipe:
-        failed = _each(
-            expand(args.inputs),
-            lambda p: _row(p, pipe.detect(_first_frame(p))),
-            rows,
-            args.json,
-            while_read=True,
-        )
+        failed = _each(expand(args.inputs), work, rows, args.json, while_read=True)
     result = _finish(rows, failed, args.json)
     return EXIT_UNREAD if closed() else result
-
-
-def timestamps(fps: float) -> Callable[[int], int]:
-    """Frame index -> a millisecond timestamp that always increases (above 1000 fps too).
-
-    ``int(i * 1000 / fps)`` repeats a value once frames are less than 1 ms apart; each
-    timestamp is at least the last one + 1.
-    """
-    last = -1
-
-    def at(i: int) -> int:
-        nonlocal last
-        last = max(int(i * 1000 / fps), last + 1)
-        return last
-
-    return at
-
-
-def _restore_video(pipe: Any, src: Path, dest: Path, stop: StopRequest) -> dict[str, Any]:
-    """Restore a video frame by frame; on a stop request the frames done so far are kept."""
-    from unpixel.progress import progress
-    from unpixel.video import MAX_FPS, VideoReader, VideoWriter
-
-    reader = VideoReader(src)
-    last = None
-    at = timestamps(reader.fps)
-    fps = min(reader.fps, MAX_FPS)
-    if fps < reader.fps:
-        say(
-            f"note: {dest}: written at {fps:g} fps, the most a video file holds "
-            f"({src} has {reader.fps:g}); it plays {reader.fps / fps:.3g} times slower",
-            err=True,
-        )
-    try:
-        with VideoWriter(dest, fps) as writer:
-            for i, frame in enumerate(progress(reader, total=reader.frames, label=src.name)):
-                res = pipe.process_for_video(frame, at(i))
-                writer.write(res.image)
-                last = res.detection if res.detection.pixelated or last is None else last
-                if stop:
-                    break
-            frames = writer.count
-    finally:
-        reader.close()
-    if stop:
-        write("\n", err=True)
-        say(f"{stop.name}: {dest} finalised with the {frames} frames restored so far", err=True)
-    say(f"note: {dest}: video only, audio is not carried over", err=True)
-    return _row(src, last, frames) | {"output": str(dest), "fps": fps}
 
 
 def resolved(path: Path) -> Path:
@@ -272,35 +227,157 @@ def destination(out: Path, path: Path, taken: set[Path]) -> Path:
     return dest
 
 
-def run_restore(args: argparse.Namespace) -> int:
-    """Restore each input into ``--output`` (a folder; the same file names)."""
+def _quality(text: str) -> int:
+    """``--quality``: an integer 1-100 (argparse type)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if not 1 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"must be 1 to 100, got {value}")
+    return value
+
+
+def add_restore_arguments(p: argparse.ArgumentParser) -> None:
+    """The flags of ``unpixel restore``: inputs, output, tile, quality, codec, model flags."""
+    from unpixel.video_av import CODECS
+
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="images, videos or folders of them")
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="OUT",
+        help="a folder (created if needed; outputs keep the input names) or, for one image "
+        "or video, the output file",
+    )
+    p.add_argument(
+        "--tile",
+        type=int,
+        default=64,
+        metavar="N",
+        help="restorer tile size in low-resolution pixels, 16-512 (default 64)",
+    )
+    p.add_argument(
+        "--quality",
+        type=_quality,
+        metavar="Q",
+        help="JPEG outputs: quality 1-100 (default: the input JPEG's own, estimated from its "
+        "quantisation tables; 95 for other inputs)",
+    )
+    p.add_argument(
+        "--codec",
+        choices=tuple(CODECS),
+        help="video outputs: the encoder (needs the video extra; default h264, vp9 for "
+        ".webm; without the extra OpenCV writes mp4v / MJPEG)",
+    )
+    add_model_arguments(p)
+
+
+def outputs(output: str, inputs: list[str], paths: list[Path]) -> Callable[[Path, set[Path]], Path]:
+    """Where each input goes: ``-o`` as a file for one image or video, else a folder.
+
+    ``-o`` is a file when it is not a folder and its name has an image or video suffix;
+    then exactly one input (not a folder) must be given, of the same kind (image, video).
+    Otherwise ``-o`` is a folder (created if needed), which must not be an existing file.
+
+    Raises:
+        SinkError: ``-o`` is a file but several inputs (or a folder) are given, an image
+            would be written under a video name or the other way round, or ``-o`` is an
+            existing file without such a suffix.
+
+    """
+    from unpixel.io import IMAGE_SUFFIXES
+    from unpixel.video import VIDEO_SUFFIXES, is_video
+
+    out = Path(output)
+    named = out.suffix.lower() in IMAGE_SUFFIXES + VIDEO_SUFFIXES
+    one = len(inputs) == 1 and len(paths) == 1 and not Path(inputs[0]).is_dir()
+    if out.is_dir() or not named:
+        if out.exists() and not out.is_dir():
+            raise SinkError(f"--output {out} is a file; it must be a folder or an image name")
+        return lambda path, taken: destination(out, path, taken)
+    if not one:
+        raise SinkError(f"--output {out} is a file; for several inputs it must be a folder")
+    if is_video(paths[0]) != is_video(out):
+        kind = {True: "a video", False: "an image"}
+        raise SinkError(
+            f"{paths[0]} is {kind[is_video(paths[0])]}; --output {out} names {kind[is_video(out)]}"
+        )
+
+    def to_file(path: Path, taken: set[Path]) -> Path:
+        if same_file(out, path):
+            raise SinkError(f"{path}: output would overwrite the input; choose another --output")
+        return out
+
+    return to_file
+
+
+def restore_image(pipe: Any, path: Path, dest: Path, quality: int | None = None) -> dict[str, Any]:
+    """Restore one image file to ``dest`` (what ``unpixel restore`` does for each image).
+
+    Through :mod:`unpixel.faithful`: every frame restored, alpha, depth and layout kept, a
+    copy of the input when nothing changed.
+
+    Args:
+        pipe: an IMAGE-mode pipeline.
+        path: the image file.
+        dest: the output file.
+        quality: JPEG outputs: ``--quality``, or None for the input's own.
+
+    Returns:
+        The result row (``output``, ``copied``: whether the input was copied unchanged).
+
+    Raises:
+        SourceError: the input cannot be read.
+        SinkError: the output cannot be written as the input's frames need.
+
+    """
     import cv2
 
-    from unpixel.io import read_image, write_image
+    from unpixel.cli_video import detection_row
+    from unpixel.faithful import bgr8, put_back, read_image_file, write_image_file
+
+    if not cv2.haveImageWriter(str(dest)):
+        raise SinkError(f"cannot write {dest}: OpenCV has no image format for its name")
+    source = read_image_file(path)
+    frames, found = [], None
+    for frame in source.frames:
+        view = bgr8(frame)
+        res = pipe.process(view)
+        frames.append(put_back(frame, view, res.image))
+        if found is None or (res.detection.pixelated and not found.pixelated):
+            found = res.detection
+    copied = write_image_file(dest, source, frames, quality=quality)
+    row = detection_row(path, found, len(frames))
+    return row | {"output": str(dest), "copied": copied}
+
+
+def run_restore(args: argparse.Namespace) -> int:
+    """Restore each input into ``--output`` (a folder, or the file for one input).
+
+    Images go through :mod:`unpixel.faithful`: every frame restored, alpha, depth and
+    layout kept, a copy of the input when nothing changed. Videos go through
+    :mod:`unpixel.cli_video`.
+    """
+    from unpixel.cli_video import restore_video
     from unpixel.options import RunningMode
     from unpixel.video import is_video
 
     paths = expand(args.inputs)
     if not paths:
         raise SourceError("no images or videos among the inputs")
-    out = Path(args.output)
-    if out.exists() and not out.is_dir():
-        raise SinkError(f"--output {out} is a file; it must be a folder")
+    where = outputs(args.output, args.inputs, paths)
     rows: list[dict[str, Any]] = []
     taken: set[Path] = set()
 
     def image(path: Path) -> dict[str, Any]:
-        dest = destination(out, path, taken)
-        if not cv2.haveImageWriter(str(dest)):
-            raise SinkError(f"cannot write {dest}: OpenCV has no image format for its name")
-        res = pipe.process(read_image(path))
-        write_image(dest, res.image)
-        return _row(path, res.detection) | {"output": str(dest)}
+        return restore_image(pipe, path, where(path, taken), args.quality)
 
     def video(path: Path) -> dict[str, Any]:
-        dest = destination(out, path, taken)
+        dest = where(path, taken)
         with pipeline_from(args, running_mode=RunningMode.VIDEO) as video_pipe:
-            return _restore_video(video_pipe, path, dest, stop)
+            return restore_video(video_pipe, path, dest, stop, args.codec)
 
     with stop_on_signals() as stop:
         with pipeline_from(args) as pipe:

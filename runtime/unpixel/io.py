@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import cv2
@@ -63,6 +64,29 @@ def temp_prefix(path: str | os.PathLike[str], suffix: str = ".tmp") -> str:
     return "." + os.fsdecode(name[: max(room, 0)]) + "."
 
 
+def temp_beside(path: str | os.PathLike[str]) -> Path:
+    """A new empty temporary file beside ``path`` (its folder created if needed).
+
+    For a writer that renames it to ``path`` with :func:`publish` once it is whole. Its
+    name is hidden (a leading dot), fits where ``path``'s does (:func:`temp_prefix`) and ends
+    in ``path``'s suffix, so that an encoder picking its format by name picks the same.
+
+    Raises:
+        SinkError: the folder cannot be created or written.
+
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(
+            dir=path.parent, prefix=temp_prefix(path, path.suffix), suffix=path.suffix
+        )
+        os.close(fd)
+    except OSError as exc:
+        raise SinkError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    return Path(tmp)
+
+
 def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file and a rename.
 
@@ -99,6 +123,62 @@ def _refuse_unsized(path: Path, data: np.ndarray) -> None:
         )
 
 
+def read_image_data(path: str | os.PathLike[str]) -> np.ndarray:
+    """The bytes of an image file, once its declared size is known to be acceptable.
+
+    The checks of :func:`read_image` that come before decoding: a regular file, readable,
+    whose header gives a size of at most :data:`unpixel.limits.MAX_PIXELS` pixels (or, for
+    a format whose header unpixel does not read, OpenCV's decode limit guards it).
+
+    Args:
+        path: the image file.
+
+    Returns:
+        The file's bytes, a uint8 array.
+
+    Raises:
+        SourceError: not a regular file, unreadable, or too large by its header.
+
+    """
+    path = Path(path)
+    if path.exists() and not path.is_file():  # a FIFO would block the read below for ever
+        raise SourceError(f"{path} is not a regular file (a FIFO or device?)")
+    try:
+        data = np.fromfile(path, dtype=np.uint8)
+    except OSError as exc:
+        raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    size = header_size(memoryview(data))
+    if size is None:
+        _refuse_unsized(path, data)
+    elif size[0] * size[1] > MAX_PIXELS:
+        raise SourceError(
+            f"{path} is {size[0]}x{size[1]}; images above {MAX_PIXELS} pixels are refused"
+        )
+    return data
+
+
+def decode_image(path: Path, data: np.ndarray, flags: int = cv2.IMREAD_COLOR) -> np.ndarray:
+    """Decode the bytes :func:`read_image_data` returned (``cv2.imdecode`` ``flags``).
+
+    Raises:
+        SourceError: the bytes do not decode, or the image is too large.
+
+    """
+    try:
+        image = cv2.imdecode(data, flags) if data.size else None
+    except cv2.error as exc:  # OpenCV's size limit, or a decoder that raises
+        reason = str(exc).strip().splitlines()[-1]
+        raise SourceError(f"{path} cannot be decoded: {reason}") from None
+    if image is None:
+        raise SourceError(f"{path} is not a readable image (empty, truncated or unknown format)")
+    if image.shape[0] * image.shape[1] > MAX_PIXELS:
+        raise SourceError(
+            f"{path} is {image.shape[1]}x{image.shape[0]}; images above "
+            f"{MAX_PIXELS} pixels are refused"
+        )
+    return image
+
+
 def read_image(path: str | os.PathLike[str]) -> np.ndarray:
     """Read an image file as HxWx3 BGR uint8.
 
@@ -120,42 +200,19 @@ def read_image(path: str | os.PathLike[str]) -> np.ndarray:
             image is too large.
 
     """
-    path = Path(path)
-    if path.exists() and not path.is_file():  # a FIFO would block the read below for ever
-        raise SourceError(f"{path} is not a regular file (a FIFO or device?)")
-    try:
-        data = np.fromfile(path, dtype=np.uint8)
-    except OSError as exc:
-        raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    size = header_size(memoryview(data))
-    if size is None:
-        _refuse_unsized(path, data)
-    elif size[0] * size[1] > MAX_PIXELS:
-        raise SourceError(
-            f"{path} is {size[0]}x{size[1]}; images above {MAX_PIXELS} pixels are refused"
-        )
-    try:
-        image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
-    except cv2.error as exc:  # OpenCV's size limit, or a decoder that raises
-        reason = str(exc).strip().splitlines()[-1]
-        raise SourceError(f"{path} cannot be decoded: {reason}") from None
-    if image is None:
-        raise SourceError(f"{path} is not a readable image (empty, truncated or unknown format)")
-    if image.shape[0] * image.shape[1] > MAX_PIXELS:
-        raise SourceError(
-            f"{path} is {image.shape[1]}x{image.shape[0]}; images above "
-            f"{MAX_PIXELS} pixels are refused"
-        )
-    return image
+    return decode_image(Path(path), read_image_data(path))
 
 
-def write_image(path: str | os.PathLike[str], image: np.ndarray) -> None:
+def write_image(
+    path: str | os.PathLike[str], image: np.ndarray, params: Sequence[int] = ()
+) -> None:
     """Encode ``image`` by the file's extension and write it atomically.
 
     Args:
         path: the file; its extension picks the format (none: PNG).
         image: HxW, HxWx1, HxWx3 (BGR) or HxWx4 (BGRA), uint8 (uint16 where the format
             keeps it: PNG, TIFF).
+        params: OpenCV's encoder parameters (``cv2.IMWRITE_*`` id, value pairs).
 
     Raises:
         TypeError: not a NumPy array of uint8 / uint16 (float images are never rounded
@@ -175,7 +232,7 @@ def write_image(path: str | os.PathLike[str], image: np.ndarray) -> None:
     ):
         raise ValueError(f"write_image takes HxW or HxWx1/3/4 images, got shape {image.shape}")
     try:
-        ok, buf = cv2.imencode(path.suffix or ".png", image)
+        ok, buf = cv2.imencode(path.suffix or ".png", image, list(params))
     except cv2.error as exc:
         raise ValueError(
             f"cannot write {image.dtype} images as {path.suffix!r}: {exc.err}"

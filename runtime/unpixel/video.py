@@ -1,7 +1,9 @@
 """Video files through OpenCV: read frames, write a video atomically (temp file + rename).
 
-One reader (:class:`VideoReader`) and one frame-rate rule (:func:`frame_rate`) for the CLI and
-the live loop's file source.
+One frame-rate rule (:func:`frame_rate`) and one size limit for every video reader; the
+reader of the live loop's file source, and of ``unpixel detect`` / ``restore`` without PyAV
+(with it, :mod:`unpixel.video_av` reads the container's timestamps and writes H.264 with
+the audio).
 """
 
 from __future__ import annotations
@@ -12,16 +14,16 @@ import math
 import os
 import shutil
 import stat
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import cv2
 import numpy as np
 
 from unpixel.errors import SinkError, SourceError
 from unpixel.image import MAX_PIXELS
-from unpixel.io import publish, temp_prefix
+from unpixel.io import publish, temp_beside
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mkv", ".mov", ".webm", ".m4v")
 FOURCC = {
@@ -207,7 +209,31 @@ class VideoReader:
         self._cap.release()
 
 
-class VideoWriter:
+Writer = TypeVar("Writer", bound="FinishOnExit")
+
+
+class FinishOnExit:
+    """``with writer:`` closes (finalises) it on a normal exit and aborts it on an exception."""
+
+    def close(self) -> None:
+        """Finish the file and move it into place."""
+        raise NotImplementedError
+
+    def abort(self) -> None:
+        """Drop the temporary file."""
+        raise NotImplementedError
+
+    def __enter__(self: Writer) -> Writer:
+        return self
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+class VideoWriter(FinishOnExit):
     """Writes frames to a temporary file next to ``path``; :meth:`close` renames it into place.
 
     :meth:`abort` (or an exception inside ``with``) removes the temporary file: a reader
@@ -239,17 +265,7 @@ class VideoWriter:
         self.path = Path(path)
         self._fps = check_fps(fps)
         self.keep_partial = keep_partial
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(
-                dir=self.path.parent,
-                prefix=temp_prefix(self.path, self.path.suffix),
-                suffix=self.path.suffix,
-            )
-            os.close(fd)
-        except OSError as exc:
-            raise SinkError(f"cannot write {self.path}: {exc.strerror or exc}") from exc
-        self._tmp = Path(tmp)
+        self._tmp = temp_beside(self.path)
         self._writer: cv2.VideoWriter | None = None
         self._size: tuple[int, ...] = ()
         self._done = False
@@ -388,12 +404,3 @@ class VideoWriter:
             self._writer = None
         with contextlib.suppress(OSError):
             self._tmp.unlink()
-
-    def __enter__(self) -> VideoWriter:
-        return self
-
-    def __exit__(self, exc_type: object, *rest: object) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()

@@ -216,7 +216,7 @@ def test_a_2000_fps_video_is_restored(tmp_path):
 
 
 def test_timestamps_always_increase():
-    from unpixel.cli_run import timestamps
+    from unpixel.cli_video import timestamps
 
     at = timestamps(2000.0)
     stamps = [at(i) for i in range(10)]
