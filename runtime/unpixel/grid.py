@@ -169,11 +169,15 @@ def estimate_grid(
         area is flat, or it is too small to hold six cells of a candidate size.
 
     Raises:
-        ValueError: a non-uint8, empty or wrongly shaped array, or a region outside it.
+        ValueError: a non-uint8, empty or wrongly shaped array, a region outside it, or a
+            ``min_strength`` that is not a number above 0.
 
     """
     check_image(image)
     x, y, w, h = check_region(region, image.shape)
+    strength_ok = isinstance(min_strength, (int, float)) and not isinstance(min_strength, bool)
+    if not strength_ok or not min_strength > 0:  # NaN too
+        raise ValueError(f"min_strength must be a number above 0, got {min_strength!r}")
     max_block = min(MAX_BLOCK, min(h, w) // MIN_CELLS)
     if max_block < MIN_BLOCK:
         return None
