@@ -109,7 +109,8 @@ def read_image_file(path: str | os.PathLike[str]) -> ImageFile:
         The :class:`ImageFile`.
 
     Raises:
-        SourceError: unreadable, undecodable, or too many pixels.
+        SourceError: unreadable, undecodable, too many pixels, or samples that are not
+            8- or 16-bit integers (a float TIFF).
 
     """
     path = Path(path)
@@ -139,6 +140,9 @@ def read_image_file(path: str | os.PathLike[str]) -> ImageFile:
         image.loop_count = int(animation.loop_count)
     if not image.frames:
         raise SourceError(f"{path} is not a readable image (its frames cannot be decoded)")
+    depth = next((f.dtype for f in image.frames if f.dtype not in (np.uint8, np.uint16)), None)
+    if depth is not None:
+        raise SourceError(f"{path} holds {depth} samples; unpixel restores 8- and 16-bit images")
     if kind == "jpeg":
         image.quality, image.sampling = jpeg_quality(raw), jpeg_sampling(raw)
     return image
@@ -194,7 +198,32 @@ def put_back(frame: np.ndarray, view: np.ndarray, restored: np.ndarray) -> np.nd
     return out
 
 
-def _jpeg_params(source: ImageFile, quality: int | None) -> list[int]:
+def transparent(frame: np.ndarray) -> bool:
+    """Whether a frame has an alpha channel that is not opaque everywhere."""
+    if frame.ndim != 3 or frame.shape[2] != 4:
+        return False
+    return bool((frame[..., 3] < np.iinfo(frame.dtype).max).any())
+
+
+def lossy_webp(source: ImageFile) -> bool:
+    """Whether a WebP source holds lossy (VP8) data, by its chunk names."""
+    return source.format == "webp" and b"VP8 " in source.data[:65536]
+
+
+def _params(kind: str, source: ImageFile, quality: int | None, frames: int = 1) -> list[int]:
+    """Encoder parameters: JPEG at the source's settings; WebP lossless unless it was lossy.
+
+    A still lossless WebP keeps even the colour under alpha 0 (PRESERVE_COLOR); OpenCV's
+    animation encoder takes only quality 101, which keeps every visible pixel.
+    """
+    if kind == "webp" and lossy_webp(source):
+        return []
+    if kind == "webp" and frames > 1:
+        return [cv2.IMWRITE_WEBP_QUALITY, 101]
+    if kind == "webp":
+        return [cv2.IMWRITE_WEBP_LOSSLESS_MODE, cv2.IMWRITE_WEBP_LOSSLESS_PRESERVE_COLOR]
+    if kind != "jpeg":
+        return []
     params = [cv2.IMWRITE_JPEG_QUALITY, quality or source.quality or DEFAULT_JPEG_QUALITY]
     if source.sampling is not None:
         h, v = source.sampling
@@ -214,8 +243,9 @@ def write_image_file(
     A ``dest`` of the source's format whose frames all stayed None is the source's bytes.
     Otherwise every frame is encoded by ``dest``'s suffix (None: the frame as read): one
     frame by :func:`unpixel.io.write_image` (JPEG at ``quality``, else the source JPEG's
-    quality and chroma sampling, else :data:`DEFAULT_JPEG_QUALITY`); several frames as a
-    multi-page TIFF, or an APNG / animated WebP (lossless) with the source's durations.
+    quality and chroma sampling, else :data:`DEFAULT_JPEG_QUALITY`; WebP lossless unless
+    the source was lossy WebP); several frames as a multi-page TIFF, or an APNG / animated
+    WebP with the source's durations.
 
     Args:
         dest: the output file.
@@ -228,8 +258,8 @@ def write_image_file(
 
     Raises:
         SinkError: ``dest``'s format cannot hold the frames faithfully (several frames in a
-            single-image format; any GIF that is not a copy: OpenCV's GIF encoder
-            re-quantises every pixel), or writing failed.
+            single-image format; transparency in a JPEG; any GIF that is not a copy:
+            OpenCV's GIF encoder re-quantises every pixel), or writing failed.
         ValueError: a format that cannot hold the frames' depth (16-bit JPEG).
 
     """
@@ -245,8 +275,13 @@ def write_image_file(
             "would change pixels that were not restored; name the output .png (APNG for "
             "animations), .webp or .tiff"
         )
+    if kind == "jpeg" and any(transparent(f) for f in full):
+        raise SinkError(
+            f"cannot write {dest}: {source.path} has transparency and JPEG holds none; "
+            "name the output .png, .webp or .tiff"
+        )
     if len(full) == 1:
-        write_image(dest, full[0], _jpeg_params(source, quality) if kind == "jpeg" else ())
+        write_image(dest, full[0], _params(kind, source, quality))
         return False
     if kind == "tiff":
         ok, buf = cv2.imencodemulti(dest.suffix, full)
@@ -255,7 +290,7 @@ def write_image_file(
         animation.frames = [bgr_or_bgra8(f, dest) for f in full]
         animation.durations = source.durations or [100] * len(full)
         animation.loop_count = source.loop_count
-        params = [cv2.IMWRITE_WEBP_QUALITY, 101] if kind == "webp" else []
+        params = _params(kind, source, None, len(full))
         ok, buf = cv2.imencodeanimation(dest.suffix, animation, params)
     else:
         raise SinkError(

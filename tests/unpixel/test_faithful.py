@@ -205,3 +205,22 @@ def test_too_many_frames_in_all_are_refused(tmp_path, monkeypatch):
     monkeypatch.setattr("unpixel.faithful.MAX_PIXELS", 64 * 64 * 3)
     with pytest.raises(up.SourceError, match="4 frames of 64x64"):
         read_image_file(src)
+
+
+def test_float_samples_are_refused_clearly(tmp_path):
+    src = tmp_path / "f.tiff"
+    assert cv2.imwrite(str(src), np.full((64, 64, 3), 0.5, np.float32))
+    with pytest.raises(up.SourceError, match="float32 samples; unpixel restores 8- and 16-bit"):
+        read_image_file(src)
+
+
+def test_transparency_into_jpeg_is_refused_and_webp_stays_lossless(tmp_path, mosaic, capsys):
+    src = tmp_path / "m.png"
+    cv2.imwrite(str(src), alpha_ramp(mosaic))
+    assert restore(tmp_path, src, out="out/m.jpg") == 1
+    assert "has transparency and JPEG holds none" in capsys.readouterr().err
+    assert restore(tmp_path, src, out="out/m.webp") == 0
+    webp = cv2.imread(str(tmp_path / "out" / "m.webp"), cv2.IMREAD_UNCHANGED)
+    assert restore(tmp_path, src, out="out/m2.png") == 0
+    png = cv2.imread(str(tmp_path / "out" / "m2.png"), cv2.IMREAD_UNCHANGED)
+    assert np.array_equal(webp, png)  # lossless, the colour under alpha 0 too
