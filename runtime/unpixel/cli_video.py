@@ -150,12 +150,14 @@ def detect_video(pipe: Any, path: Path) -> dict[str, Any]:
         ``pixelated_frames`` (share of frames found pixelated) and ``segments``.
 
     """
+    from unpixel.progress import progress
+
     reader = open_reader(path)
     keys: list[Found] = []
     scores: list[float] = []
     best = None
     try:
-        for frame in reader:
+        for frame in progress(reader, total=reader.frames, label=path.name):
             det = pipe.detect(frame)
             keys.append((det.grid.block, tuple(det.grid.phase)) if det.pixelated else None)
             scores.append(det.score)
@@ -176,8 +178,8 @@ def detect_video(pipe: Any, path: Path) -> dict[str, Any]:
 def open_writer(dest: Path, reader: Any, fps: float, codec: str | None) -> Any:
     """PyAV's writer (``codec``, audio of the source) or OpenCV's fallback.
 
-    PyAV's keeps the source's time base, unless ``fps`` is below the source's (a rate no
-    container holds): then frames are written one ``1 / fps`` apart.
+    PyAV's keeps the source's timestamps, unless ``fps`` is below the source's (a rate no
+    container holds) or the container keeps none (AVI): then frames are ``1 / fps`` apart.
 
     Raises:
         MissingExtraError: ``codec`` given and PyAV not installed.
@@ -238,7 +240,7 @@ def restore_video(
                 ms = max(frame_ms(reader, i, fallback), done + 1)
                 done = ms
                 res = pipe.process_for_video(frame, ms)
-                if isinstance(writer, AvWriter) and fps == reader.fps:  # at the frame's own time
+                if isinstance(writer, AvWriter) and writer.timed:  # at the frame's own time
                     writer.write(res.image, round(reader.times[-1] / writer.time_base))
                 else:
                     writer.write(res.image)

@@ -36,6 +36,8 @@ from unpixel.video import (
 CODECS = {"h264": "libx264", "mp4v": "mpeg4", "ffv1": "ffv1", "vp9": "libvpx-vp9"}
 """``--codec`` names -> FFmpeg encoders (all in PyAV's wheels)."""
 DEFAULT_CODECS = {".webm": "vp9"}
+UNTIMED_SUFFIXES = (".avi",)
+"""Containers without per-frame timestamps: their frames are written ``1 / fps`` apart."""
 """The codec of a suffix whose container cannot hold H.264; every other suffix: h264."""
 ENCODER_OPTIONS = {"libx264": {"crf": "18", "preset": "veryfast"}, "libvpx-vp9": {"crf": "20"}}
 """Encoder settings: near-transparent quality (x264 CRF 18) at a speed small boards keep up with."""
@@ -202,7 +204,8 @@ class AvWriter(FinishOnExit):
         path: the video file to write.
         fps: the nominal frame rate (finite, above 0, at most :data:`unpixel.video.MAX_FPS`).
         codec: a key of :data:`CODECS`, or None for the suffix's default.
-        time_base: the unit of the times given to :meth:`write` (default ``1/fps``).
+        time_base: the unit of the times given to :meth:`write`; None (and for
+            :data:`UNTIMED_SUFFIXES`): frames one ``1 / fps`` apart, times ignored.
         audio_from: a file whose audio streams are copied, or None.
 
     Raises:
@@ -225,7 +228,10 @@ class AvWriter(FinishOnExit):
         self.path = Path(path)
         self.fps = check_fps(fps)
         self.codec = codec_for(self.path.suffix, codec)
-        self.time_base = time_base or Fraction(1, 1) / Fraction(self.fps).limit_denominator(1001)
+        self.timed = time_base is not None and self.path.suffix.lower() not in UNTIMED_SUFFIXES
+        """Whether frames are written at the times given (else one ``1 / fps`` apart)."""
+        rate = Fraction(self.fps).limit_denominator(1001)
+        self.time_base = time_base if self.timed else 1 / rate
         self.count = 0
         self.dropped_audio: list[str] = []
         self._stream: Any = None
@@ -300,7 +306,8 @@ class AvWriter(FinishOnExit):
             self._open_video(frame)
         elif frame.shape != self._size:
             raise ValueError(f"frame {frame.shape} differs from the video's {self._size}")
-        pts = self._last_pts + 1 if pts is None else round(pts * self._scale)
+        untimed = pts is None or not self.timed
+        pts = self._last_pts + 1 if untimed else round(pts * self._scale)
         pts = max(pts, self._last_pts + 1)  # strictly increasing, as encoders need
         self._last_pts = pts
         picture = self._av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="bgr24")

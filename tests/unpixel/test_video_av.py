@@ -191,3 +191,12 @@ def test_missing_pyav_is_a_missing_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "av", None)
     with pytest.raises(up.MissingExtraError, match=r"video extra"):
         load_av()
+
+
+def test_avi_output_is_written_at_the_frame_rate(tmp_path, clip):
+    out = tmp_path / "out.avi"  # AVI keeps no timestamps: frames 1/fps apart, none added
+    assert main(["restore", str(clip), "-o", str(out)]) == 0
+    info = probe(out)
+    assert info["frames"] == 20 and info["video"] == "h264" and info["audio"] == ["aac"]
+    with av.open(str(out)) as c:
+        assert c.streams.video[0].average_rate == 25 and c.streams.video[0].frames == 20
