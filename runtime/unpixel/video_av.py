@@ -72,6 +72,17 @@ def codec_for(suffix: str, codec: str | None) -> str:
     return name
 
 
+def pixel_format(encoder: str, width: int, height: int) -> str:
+    """The encoder's pixel format: 4:2:0, or 4:4:4 where 4:2:0 cannot hold an odd size.
+
+    FFV1 is lossless BGR; MPEG-4 part 2 pads odd sizes itself (it has no 4:4:4).
+    """
+    if encoder == "ffv1":
+        return "bgr0"
+    odd = width % 2 or height % 2
+    return "yuv444p" if odd and encoder in ("libx264", "libvpx-vp9") else "yuv420p"
+
+
 class AvReader:
     """Frames of a video file's first video stream (BGR uint8), with their times.
 
@@ -235,6 +246,7 @@ class AvWriter(FinishOnExit):
         self.count = 0
         self.dropped_audio: list[str] = []
         self._stream: Any = None
+        self._scale = Fraction(1)  # source time base -> encoder time base (MPEG-4 part 2)
         self._last_pts = -1
         self._source: Any = None
         self._audio: dict[int, Any] = {}
@@ -272,10 +284,7 @@ class AvWriter(FinishOnExit):
         try:
             stream = self._out.add_stream(encoder, rate=Fraction(self.fps).limit_denominator(1001))
             stream.width, stream.height = w, h
-            if encoder == "ffv1":
-                stream.pix_fmt = "bgr0"
-            else:
-                stream.pix_fmt = "yuv444p" if (w % 2 or h % 2) else "yuv420p"
+            stream.pix_fmt = pixel_format(encoder, w, h)
             stream.options = dict(ENCODER_OPTIONS.get(encoder, {}))
             if encoder == "mpeg4" and self.time_base.denominator > MAX_TIME_BASE:
                 self._scale = self.time_base * MAX_TIME_BASE
@@ -289,8 +298,6 @@ class AvWriter(FinishOnExit):
         self._size = frame.shape
         if self._audio_from is not None:  # after the video, so that the video is stream 0
             self._add_audio(self._audio_from)
-
-    _scale: Fraction = Fraction(1)
 
     def write(self, frame: np.ndarray, pts: int | None = None) -> None:
         """Append one BGR uint8 frame at ``pts`` (in ``time_base``; None: the next frame).

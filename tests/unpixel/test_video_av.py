@@ -200,3 +200,15 @@ def test_avi_output_is_written_at_the_frame_rate(tmp_path, clip):
     assert info["frames"] == 20 and info["video"] == "h264" and info["audio"] == ["aac"]
     with av.open(str(out)) as c:
         assert c.streams.video[0].average_rate == 25 and c.streams.video[0].frames == 20
+
+
+@pytest.mark.parametrize("codec", ["h264", "mp4v", "ffv1", "vp9"])
+def test_every_codec_keeps_an_odd_size(tmp_path, codec):
+    from unpixel.video_av import AvReader, AvWriter
+
+    path = tmp_path / ("v.webm" if codec == "vp9" else "v.mkv")
+    with AvWriter(path, 25, codec=codec) as writer:
+        for i in range(3):
+            writer.write(np.full((121, 161, 3), 40 * i, np.uint8))
+    frames = list(AvReader(path))
+    assert len(frames) == 3 and frames[0].shape == (121, 161, 3)
