@@ -96,3 +96,14 @@ def test_write_image_refuses_what_it_cannot_write_faithfully(tmp_path, image, na
     with pytest.raises(error, match=match):
         up.write_image(tmp_path / name, image)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_temp_beside_is_hidden_keeps_the_suffix_and_fits_a_long_name(tmp_path):
+    from unpixel.io import NAME_MAX, temp_beside
+
+    name = "v" * (NAME_MAX - 4) + ".mp4"  # the longest valid name
+    tmp = temp_beside(tmp_path / "sub" / name)
+    assert tmp.parent == tmp_path / "sub" and tmp.name.startswith(".") and tmp.suffix == ".mp4"
+    assert len(os.fsencode(tmp.name)) <= NAME_MAX and tmp.stat().st_size == 0
+    with pytest.raises(up.SinkError, match="cannot write"):
+        temp_beside("/proc/unpixel-test/v.mp4")
