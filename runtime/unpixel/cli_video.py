@@ -224,6 +224,8 @@ def restore_video(
     from unpixel.video_av import AvWriter
 
     reader = open_reader(src)
+    if getattr(reader, "depth", 8) > 8:
+        say(f"note: {dest}: {src} has {reader.depth}-bit samples; written as 8-bit", err=True)
     last = None
     fallback = timestamps(reader.fps)
     fps = min(reader.fps, MAX_FPS)

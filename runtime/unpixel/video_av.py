@@ -90,7 +90,7 @@ class AvReader:
     :data:`unpixel.limits.MAX_PIXELS` refused from the header, a packet that fails to decode
     skipped, counted in :attr:`skipped` and logged, :data:`unpixel.video.MAX_BAD_FRAMES` in a
     row end the reading with :class:`SourceError`), plus :attr:`times`: each returned frame's
-    presentation time in seconds from the container, and :attr:`time_base`.
+    presentation time in seconds from the container, :attr:`time_base` and :attr:`depth`.
 
     Args:
         path: the video file.
@@ -124,6 +124,9 @@ class AvReader:
                 f"{self.path} is {width}x{height}; frames above {MAX_PIXELS} pixels are refused"
             )
         self.time_base: Fraction = self.stream.time_base or Fraction(1, 1000)
+        fmt = self.stream.codec_context.format
+        self.depth = max((c.bits for c in fmt.components), default=8) if fmt else 8
+        """Bits per sample of the stream (frames are read as 8-bit BGR whatever it is)."""
         rate = self.stream.average_rate or self.stream.guessed_rate
         self.fps = frame_rate(float(rate) if rate else None)
         self.frames = int(self.stream.frames or 0) or self._estimated_frames()

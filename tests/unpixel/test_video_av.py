@@ -212,3 +212,22 @@ def test_every_codec_keeps_an_odd_size(tmp_path, codec):
             writer.write(np.full((121, 161, 3), 40 * i, np.uint8))
     frames = list(AvReader(path))
     assert len(frames) == 3 and frames[0].shape == (121, 161, 3)
+
+
+def test_a_10bit_video_is_said_to_become_8bit(tmp_path, astronaut, capsys):
+    path = tmp_path / "deep.mkv"
+    with av.open(str(path), "w") as out:
+        video = out.add_stream("libx264", rate=25)
+        video.width, video.height, video.pix_fmt = 160, 128, "yuv420p10le"
+        for i, frame in enumerate(pan(astronaut, 3, 160, 128)):
+            picture = av.VideoFrame.from_ndarray(frame, format="bgr24").reformat(
+                format="yuv420p10le"
+            )
+            picture.pts = i
+            for packet in video.encode(picture):
+                out.mux(packet)
+        for packet in video.encode():
+            out.mux(packet)
+    assert main(["restore", str(path), "-o", str(tmp_path / "out.mkv")]) == 0
+    assert "10-bit samples; written as 8-bit" in capsys.readouterr().err
+    assert probe(tmp_path / "out.mkv")["frames"] == 3
