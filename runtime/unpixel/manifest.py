@@ -49,9 +49,12 @@ class ModelEntry:
     def verify(self, root: Path) -> Path:
         """Return the file's path after checking it exists and matches its sha256."""
         path = self.path(root)
-        if not path.is_file():
-            raise ModelError(f"model file {path} is missing")
-        actual = sha256_file(path)
+        try:
+            if not path.is_file():
+                raise ModelError(f"model file {path} is missing")
+            actual = sha256_file(path)
+        except OSError as exc:  # a name too long for the file system, a folder unreadable
+            raise ModelError(f"cannot read model file {self.file!r:.80}: {exc.strerror}") from None
         if actual != self.sha256:
             raise ModelError(
                 f"model file {path} does not match the manifest (sha256 {actual[:12]}..., "
