@@ -201,6 +201,17 @@ class WriteSettings:
     quality: int | None = None
 
 
+def hold_to_threads(threads: int) -> None:
+    """Keep OpenCV's own thread pool in this worker to the pipeline's threads.
+
+    OpenCV otherwise uses every core of the node in each worker, so actors sized for one CPU
+    each would take more and slow each other down.
+    """
+    import cv2
+
+    cv2.setNumThreads(threads)
+
+
 def peak_rss_mb() -> float | None:
     """The peak resident memory of the calling process so far, in MiB (None: OS unknown)."""
     try:
@@ -250,6 +261,7 @@ class ImageRestorer:
     def __init__(self, options: PipelineOptions, settings: WriteSettings) -> None:
         from unpixel.pipeline import Pipeline
 
+        hold_to_threads(options.num_threads)
         self.pipe = Pipeline.create(options)
         self.settings = settings
 
@@ -307,6 +319,7 @@ def restore_video_file(
     from unpixel.pipeline import Pipeline
 
     def work() -> dict[str, Any]:
+        hold_to_threads(options.num_threads)
         with Pipeline.create(options) as pipe:
             return restore_video(pipe, Path(src), Path(dest), StopRequest(), settings.codec)
 
