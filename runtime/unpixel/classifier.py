@@ -6,11 +6,16 @@ import numpy as np
 
 from unpixel.engines import Engine
 from unpixel.errors import ModelError
-from unpixel.tiles import cut_tiles
+from unpixel.tiles import batches, cut_tiles, lattice_shape
+
+BATCH = 256
+"""Most tiles per model invocation. A backend's buffers grow with the batch (LiteRT int8:
+about 90 kB a 64 px tile, 1.5 GB for the 16,384 tiles of an 8192x8192 frame), so a frame's
+tiles are cut and scored in batches of at most this many."""
 
 
 class Classifier:
-    """Scores every tile of a frame (:func:`unpixel.tiles.cut_tiles` order) in one batch."""
+    """Scores the tiles of a frame (:func:`unpixel.tiles.cut_tiles` order), a batch at a time."""
 
     def __init__(self, engine: Engine, threshold: float) -> None:
         shape = engine.input.shape
@@ -33,7 +38,20 @@ class Classifier:
             float32 scores in [0, 1], one per tile scored.
 
         """
-        return self.engine.run(cut_tiles(frame_rgb, self.tile, index))[:, 0]
+        if index is None:
+            rows, cols = lattice_shape(*frame_rgb.shape[:2], self.tile)
+            index = np.arange(rows * cols)
+        index = np.asarray(index, dtype=np.intp).ravel()
+        out = np.empty(index.size, np.float32)
+        spans = batches(index.size, BATCH)
+        for start, stop in spans:
+            part = index[start:stop]
+            spare = (spans[0][1] - spans[0][0]) - part.size  # the last batch, padded
+            if spare:
+                part = np.concatenate((part, np.repeat(part[-1:], spare)))
+            scored = self.engine.run(cut_tiles(frame_rgb, self.tile, part))[:, 0]
+            out[start:stop] = scored[: stop - start]
+        return out
 
     def close(self) -> None:
         """Release the engine."""

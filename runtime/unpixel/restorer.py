@@ -1,10 +1,11 @@
 """The restorer: a low-resolution image -> upscaled by the block size, tile by tile.
 
 Tiles of ``tile`` LR pixels are cut with a halo on each side (the receptive field of the
-stages applied, see :func:`halo_for`), all tiles run as one batch, and the tile centres are
-put back together: the result equals a whole-image pass, without seams, and the model always
-sees the same input shape. Blocks other than 2, 3 and 4 go through a cascade (6 = 3 x 2,
-8 = 4 x 2, 9, 12, 16) or the largest scale followed by Lanczos.
+stages applied, see :func:`halo_for`), the tiles run in batches of bounded size
+(:data:`BATCH_PIXELS`), and the tile centres are put back together: the result equals a
+whole-image pass, without seams, and the model sees one input shape per image. Blocks
+other than 2, 3 and 4 go through a cascade (6 = 3 x 2, 8 = 4 x 2, 9, 12, 16) or the largest
+scale followed by Lanczos.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import numpy as np
 
 from unpixel.engines import Engine
 from unpixel.errors import ModelError
+from unpixel.tiles import batches
 
 RADIUS = 5
 """How far (LR pixels, each side) one stage's output reaches into its input: the ESPCN's 5x5,
@@ -22,6 +24,10 @@ tiles with this halo give the whole-image pass exactly)."""
 WHOLE_LIMIT = 512 * 512
 """LR images up to this many pixels run in one piece (with the halo as padding): tiles
 would only add halo work. Larger ones run as tiles, bounding memory."""
+BATCH_PIXELS = 1 << 22
+"""Most output pixels (halos included) of one batch of tiles: the tiles of a large image run
+a batch at a time, each batch's centres written into the result, so the backends' buffers
+and the upscaled batch stay bounded (an 8192x8192 b = 8 restore had held 2.3 GB there)."""
 
 
 def plan(block: int, scales: tuple[int, ...]) -> list[int]:
@@ -106,7 +112,8 @@ class Restorer:
             raise ValueError(f"no restorer for block {block}")
         h, w = lr.shape[:2]
         halo = halo_for(steps) if self.halo is None else self.halo
-        th, tw = (h, w) if h * w <= WHOLE_LIMIT else (self.tile, self.tile)
+        whole = h * w <= WHOLE_LIMIT
+        th, tw = (h, w) if whole else (min(self.tile, h), min(self.tile, w))
         ny, nx = -(-h // th), -(-w // tw)
         padded = cv2.copyMakeBorder(
             np.ascontiguousarray(lr[:, :, ::-1]),
@@ -116,25 +123,34 @@ class Restorer:
             nx * tw - w + halo,
             cv2.BORDER_REPLICATE,
         )
-        batch = np.stack(
-            [
-                padded[i * th : (i + 1) * th + 2 * halo, j * tw : (j + 1) * tw + 2 * halo]
-                for i in range(ny)
-                for j in range(nx)
-            ]
-        )
-        factor = 1
-        for scale in steps:
-            batch = self.engines[scale].run_pixels(batch)
-            factor *= scale
+        factor = int(np.prod(steps))
+        hr = np.empty((h * factor, w * factor, 3), np.uint8)
         ch, cw, lo = th * factor, tw * factor, halo * factor
-        if ny * nx == 1:  # one piece: crop the halo off a view, copied once by cvtColor
-            hr = batch[0, lo : lo + h * factor, lo : lo + w * factor]
-        else:
-            tiles = batch[:, lo : lo + ch, lo : lo + cw].reshape(ny, nx, ch, cw, 3)
-            hr = tiles.transpose(0, 2, 1, 3, 4).reshape(ny * ch, nx * cw, 3)
-            hr = hr[: h * factor, : w * factor]
-        hr = cv2.cvtColor(hr, cv2.COLOR_RGB2BGR)
+        tiles = [(i, j) for i in range(ny) for j in range(nx)]
+        per_tile = (th + 2 * halo) * (tw + 2 * halo) * factor * factor
+        spans = batches(len(tiles), BATCH_PIXELS // per_tile)
+        size = spans[0][1] - spans[0][0]
+        for start, stop in spans:
+            part = tiles[start:stop]
+            part += part[-1:] * (size - len(part))  # the last batch padded: one input shape
+            batch = np.stack(
+                [
+                    padded[i * th : (i + 1) * th + 2 * halo, j * tw : (j + 1) * tw + 2 * halo]
+                    for i, j in part
+                ]
+            )
+            for scale in steps:
+                batch = self.engines[scale].run_pixels(batch)
+            for k, (i, j) in enumerate(part[: stop - start]):
+                y, x = i * ch, j * cw
+                oh, ow = min(ch, h * factor - y), min(cw, w * factor - x)
+                # the tile's centre, RGB -> BGR, written straight into its place
+                cv2.cvtColor(
+                    batch[k, lo : lo + oh, lo : lo + ow],
+                    cv2.COLOR_RGB2BGR,
+                    dst=hr[y : y + oh, x : x + ow],
+                )
+            del batch
         if factor != block:
             hr = cv2.resize(hr, (w * block, h * block), interpolation=cv2.INTER_LANCZOS4)
         return hr

@@ -1,4 +1,7 @@
-"""The tile lattice of a frame: tile origins, tiles cut for the classifier, flagged groups."""
+"""The tile lattice of a frame: tile origins, tiles cut for the classifier, flagged groups.
+
+:func:`batches` splits a frame's tiles into equal batches of bounded size for the models.
+"""
 
 from __future__ import annotations
 
@@ -21,18 +24,21 @@ def tile_origins(height: int, width: int, tile: int) -> tuple[list[int], list[in
 def cut_tiles(frame: np.ndarray, tile: int, index: np.ndarray | None = None) -> np.ndarray:
     """Tiles of a frame, row by row, as (N, tile, tile, C); small frames are edge-padded.
 
-    ``index`` picks some of them (positions in that row-by-row order); default: all.
+    ``index`` picks some of them (positions in that row-by-row order); default: all. Only
+    the tiles returned are padded (a tile past the bottom or right edge repeats the frame's
+    last row or column, as if the whole frame had been padded), so a frame far wider than
+    tall is never copied whole.
     """
     h, w = frame.shape[:2]
-    if h < tile or w < tile:
-        pad = ((0, max(0, tile - h)), (0, max(0, tile - w)), (0, 0))
-        frame = np.pad(frame, pad, mode="edge")
-        h, w = frame.shape[:2]
-    ys, xs = tile_origins(h, w, tile)
+    ys, xs = tile_origins(max(h, tile), max(w, tile), tile)
     origins = [(y, x) for y in ys for x in xs]
     if index is not None:
         origins = [origins[i] for i in index]
-    return np.stack([frame[y : y + tile, x : x + tile] for y, x in origins])
+    tiles = [frame[y : y + tile, x : x + tile] for y, x in origins]
+    if h < tile or w < tile:
+        pad = ((0, max(0, tile - h)), (0, max(0, tile - w)), (0, 0))
+        tiles = [np.pad(t, pad[: t.ndim], mode="edge") for t in tiles]
+    return np.stack(tiles)
 
 
 def flagged_groups(
@@ -86,3 +92,17 @@ def grow_flags(flags: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """
     grid = flags.reshape(shape).view(np.uint8)
     return cv2.dilate(grid, np.ones((3, 3), np.uint8)).ravel() > 0
+
+
+def batches(count: int, most: int) -> list[tuple[int, int]]:
+    """``(start, stop)`` of equal batches of at most ``most`` of ``count`` items, in order.
+
+    Every batch but the last holds ``size = ceil(count / n)`` items (``n`` the fewest
+    batches); the last may hold fewer, and the caller pads it to ``size`` so the model
+    sees one input shape (resizing a backend's tensors costs more than a few spare items).
+    """
+    if count <= 0:
+        return []
+    n = -(-count // max(1, most))
+    size = -(-count // n)
+    return [(start, min(start + size, count)) for start in range(0, count, size)]

@@ -129,3 +129,53 @@ def test_swapped_restorer_files_with_matching_hashes_are_refused(tmp_path, capsy
     assert main(["detect", str(image), "--models-dir", str(models)]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error:") and "upscales x4" in err[0]
+
+
+class _Recorder:
+    """Wraps an engine's run_pixels: records each batch's output shape."""
+
+    def __init__(self, engine) -> None:
+        self.engine, self.shapes = engine, []
+
+    def __getattr__(self, name):
+        return getattr(self.engine, name)
+
+    def run_pixels(self, batch):
+        out = self.engine.run_pixels(batch)
+        self.shapes.append(out.shape)
+        return out
+
+
+@pytest.mark.parametrize("block", [4, 8])
+def test_batches_of_tiles_stay_bounded_and_equal_one_batch(restorer, astronaut, monkeypatch, block):
+    """Memory (issue 20): many tiles run a bounded batch at a time, with the same result."""
+    lr = np.ascontiguousarray(astronaut[:96, :160])
+    monkeypatch.setattr(restorer_module, "WHOLE_LIMIT", 0)
+    whole_batch = restorer.upscale(lr, block)  # 15 tiles of 32: one batch
+    monkeypatch.setattr(restorer_module, "BATCH_PIXELS", 1)  # one tile a batch
+    recorded = {s: _Recorder(e) for s, e in restorer.engines.items()}
+    tiled = Restorer(recorded, tile=32)
+    for r in recorded.values():
+        r.shapes.clear()  # the scale probes at load time
+    one_by_one = tiled.upscale(lr, block)
+    assert np.array_equal(one_by_one, whole_batch)
+    last = recorded[plan(block, (2, 3, 4))[-1]].shapes
+    assert len(last) == 15 and {s[0] for s in last} == {1}
+
+
+def test_a_strip_far_wider_than_tall_runs_as_short_tiles(restorer, astronaut, monkeypatch):
+    """An 8-row LR strip too large for one piece: tiles 8 rows tall, equal to one piece.
+
+    Before, tiles were 64 rows tall whatever the strip (8x the work); at 8 x 524,288 the
+    batch's output passed 2 GiB and came back wrong from LiteRT (levels off by up to 255).
+    """
+    strip = np.ascontiguousarray(np.tile(astronaut[200:208, :512], (1, 8, 1)))  # 8 x 4096
+    whole = restorer.upscale(strip, 4)  # 32,768 LR pixels: one piece
+    monkeypatch.setattr(restorer_module, "WHOLE_LIMIT", 0)
+    recorded = {s: _Recorder(e) for s, e in restorer.engines.items()}
+    short = Restorer(recorded, tile=64)
+    recorded[4].shapes.clear()  # the scale probe at load time
+    tiled = short.upscale(strip, 4)
+    assert np.array_equal(tiled, whole)
+    halo = halo_for([4])
+    assert {s[1] for s in recorded[4].shapes} == {(8 + 2 * halo) * 4}

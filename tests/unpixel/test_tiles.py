@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from unpixel.tiles import cut_tiles, flagged_groups, flagged_regions, tile_origins
+from unpixel.tiles import batches, cut_tiles, flagged_groups, flagged_regions, tile_origins
 
 
 @pytest.mark.parametrize(
@@ -45,3 +45,40 @@ def test_local_phase_is_the_grid_seen_from_the_area_origin(phase, origin, expect
     from unpixel.grid import Grid
 
     assert local_phase(Grid(block=4, phase=phase, confidence=1.0), *origin) == expected
+
+
+def test_tiles_of_a_frame_lower_than_a_tile_are_padded_one_by_one():
+    """A 40x1000 frame: each tile equals the same tile of the whole frame edge-padded."""
+    frame = np.random.default_rng(0).integers(0, 256, (40, 1000, 3), np.uint8)
+    padded = np.pad(frame, ((0, 24), (0, 0), (0, 0)), mode="edge")
+    assert np.array_equal(cut_tiles(frame, 64), cut_tiles(padded, 64))
+    assert np.array_equal(cut_tiles(frame, 64, np.array([3, 0])), cut_tiles(padded, 64)[[3, 0]])
+
+
+@pytest.mark.parametrize(
+    ("count", "most", "spans"),
+    [
+        (0, 4, []),
+        (3, 4, [(0, 3)]),
+        (8, 4, [(0, 4), (4, 8)]),
+        (9, 4, [(0, 3), (3, 6), (6, 9)]),
+        (10, 4, [(0, 4), (4, 8), (8, 10)]),
+        (5, 0, [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5)]),
+    ],
+)
+def test_batches_are_equal_and_bounded(count, most, spans):
+    assert batches(count, most) == spans
+
+
+def test_classifier_scores_in_batches_equal_one_batch(astronaut, monkeypatch):
+    import unpixel as up
+    from unpixel import classifier as classifier_module
+
+    frame = np.ascontiguousarray(astronaut[:, :, ::-1])
+    frame[100:300, 100:300] = up.pixelate(frame[100:300, 100:300], 8)
+    with up.Pipeline.create() as pipe:
+        one = pipe.classifier.scores(frame)  # 64 tiles: one batch
+        monkeypatch.setattr(classifier_module, "BATCH", 7)  # 10 batches, the last padded
+        assert np.array_equal(pipe.classifier.scores(frame), one)
+        index = np.array([5, 63, 0, 17])
+        assert np.array_equal(pipe.classifier.scores(frame, index), one[index])
