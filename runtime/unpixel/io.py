@@ -1,4 +1,4 @@
-"""Small file helpers: atomic writes and image reading with clear errors."""
+"""Small file helpers: atomic writes (temporary file, rename), image reading with clear errors."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import os
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import cv2
 import numpy as np
@@ -85,6 +86,30 @@ def temp_beside(path: str | os.PathLike[str]) -> Path:
     except OSError as exc:
         raise SinkError(f"cannot write {path}: {exc.strerror or exc}") from exc
     return Path(tmp)
+
+
+Writer = TypeVar("Writer", bound="FinishOnExit")
+
+
+class FinishOnExit:
+    """``with writer:`` closes (finalises) it on a normal exit and aborts it on an exception."""
+
+    def close(self) -> None:
+        """Finish the file and move it into place."""
+        raise NotImplementedError
+
+    def abort(self) -> None:
+        """Drop the temporary file."""
+        raise NotImplementedError
+
+    def __enter__(self: Writer) -> Writer:
+        return self
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:

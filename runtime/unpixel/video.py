@@ -16,14 +16,13 @@ import shutil
 import stat
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TypeVar
 
 import cv2
 import numpy as np
 
 from unpixel.errors import SinkError, SourceError
 from unpixel.image import MAX_PIXELS
-from unpixel.io import publish, temp_beside
+from unpixel.io import FinishOnExit, publish, temp_beside
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mkv", ".mov", ".webm", ".m4v")
 FOURCC = {
@@ -207,30 +206,6 @@ class VideoReader:
         self._first = None
         self._ended = True
         self._cap.release()
-
-
-Writer = TypeVar("Writer", bound="FinishOnExit")
-
-
-class FinishOnExit:
-    """``with writer:`` closes (finalises) it on a normal exit and aborts it on an exception."""
-
-    def close(self) -> None:
-        """Finish the file and move it into place."""
-        raise NotImplementedError
-
-    def abort(self) -> None:
-        """Drop the temporary file."""
-        raise NotImplementedError
-
-    def __enter__(self: Writer) -> Writer:
-        return self
-
-    def __exit__(self, exc_type: object, *rest: object) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()
 
 
 class VideoWriter(FinishOnExit):

@@ -23,11 +23,10 @@ from typing import Any, NoReturn
 import numpy as np
 
 from unpixel.errors import MissingExtraError, SinkError, SourceError
-from unpixel.io import publish, temp_beside
+from unpixel.io import FinishOnExit, publish, temp_beside
 from unpixel.limits import MAX_PIXELS
 from unpixel.video import (
     MAX_BAD_FRAMES,
-    FinishOnExit,
     check_fps,
     check_regular_file,
     frame_rate,
