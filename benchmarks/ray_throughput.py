@@ -228,7 +228,8 @@ def markdown(doc: dict[str, Any]) -> str:
             "",
             f"{doc['images']} {doc['image_size']}, {doc['threads_per_actor']} thread per actor, "
             f"{doc['cluster']} on {doc['cores']} cores; medians of {doc['repeats']} repeats "
-            "in one run. Made by `.venv/bin/python -m benchmarks.ray_throughput`.",
+            "in one run. Made by `.venv/bin/python -m benchmarks.ray_throughput --images "
+            f"{doc['images']} --repeats {doc['repeats']}`.",
             "",
             "| | images/s, working | images/s, whole job | ms of work per image |",
             "|---|---|---|---|",
