@@ -23,14 +23,19 @@ RATE = 44100
 
 
 def make_clip(
-    path: Path, frames: np.ndarray, fps: int = 25, audio: bool = True, codec: str = "libx264"
+    path: Path, frames: np.ndarray, fps: int = 25, audio: bool = True, lossless: bool = False
 ) -> Path:
-    """``frames`` (N x H x W x 3 BGR) as H.264 (yuv444p when odd) plus a 440 Hz AAC track."""
+    """``frames`` (N x H x W x 3 BGR) as H.264 (yuv444p when odd) plus a 440 Hz AAC track.
+
+    ``lossless``: x264 at QP 0 in 4:4:4, so that the mosaic reaches the pipeline exact.
+    """
     n, h, w = frames.shape[:3]
     out = av.open(str(path), "w")
-    video = out.add_stream(codec, rate=fps)
+    video = out.add_stream("libx264", rate=fps)
     video.width, video.height = w, h
-    video.pix_fmt = "yuv444p" if (w % 2 or h % 2) else "yuv420p"
+    video.pix_fmt = "yuv444p" if (w % 2 or h % 2 or lossless) else "yuv420p"
+    if lossless:
+        video.options = {"qp": "0"}
     sound = out.add_stream("aac", rate=RATE) if audio else None
     if sound is not None:
         sound.layout = "mono"
@@ -99,7 +104,8 @@ def test_restore_keeps_h264_audio_frames_size_and_duration(tmp_path, clip, capsy
     assert row["block"] == 8
 
 
-def test_restored_frames_are_better_than_the_mosaic(tmp_path, clip, astronaut):
+def test_restored_frames_are_better_than_the_mosaic(tmp_path, astronaut):
+    clip = make_clip(tmp_path / "in.mp4", pan(astronaut, 20, 160, 128), lossless=True)
     out = tmp_path / "out.mp4"
     assert main(["restore", str(clip), "-o", str(out)]) == 0
     from unpixel.video_av import AvReader
