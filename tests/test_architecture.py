@@ -23,6 +23,7 @@ STAGES = (
     "regions",
     "grid",
     "cells",
+    "borders",
     "geometry",
     "restorer",
     "blend",

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from unpixel.borders import border_evidence, evidence_hull
 from unpixel.geometry import (
     Box,
     block_edges,
@@ -24,6 +25,7 @@ from unpixel.geometry import (
     grow,
     local_phase,
 )
+from unpixel.image import luma8
 from unpixel.results import Region
 
 MOSAIC_TOL = 4.0
@@ -33,6 +35,9 @@ MIN_TOL = 0.75
 """Exact mosaics deviate by rounding only (<= 0.5): the adaptive tolerance starts here."""
 MIN_CELLS = 6
 """A group of mosaic cells smaller than this is treated as clean (flat clean patches)."""
+STEP_TOL = 0.1
+"""A cell's tolerance grows by this share per level of step to its neighbours (JPEG and
+H.264 ring around a cell border in proportion to its step)."""
 
 
 def cell_deviation(
@@ -65,36 +70,39 @@ def adaptive_tol(deviation: np.ndarray) -> float:
     return float(np.clip(2.5 * low + 0.5, MIN_TOL, MOSAIC_TOL))
 
 
-def mosaic_cells(
-    area: np.ndarray,
-    block: int,
-    phase: tuple[int, int],
-    tol: float | None = None,
-    means: np.ndarray | None = None,
-    core: Box | None = None,
-) -> np.ndarray:
-    """Bool mask over the cells that are mosaic cells.
+def neighbour_steps(means: np.ndarray) -> np.ndarray:
+    """Largest difference (levels, any channel) of each cell's mean to its 4 neighbours'."""
+    m = means.astype(np.int16)
+    if m.ndim == 2:
+        m = m[:, :, None]
+    steps = np.zeros(m.shape[:2], np.int16)
+    dx = np.abs(np.diff(m, axis=1)).max(axis=2)
+    dy = np.abs(np.diff(m, axis=0)).max(axis=2)
+    steps[:, :-1], steps[:, 1:] = np.maximum(steps[:, :-1], dx), np.maximum(steps[:, 1:], dx)
+    steps[:-1], steps[1:] = np.maximum(steps[:-1], dy), np.maximum(steps[1:], dy)
+    return steps
 
-    Flat cells (see :func:`adaptive_tol`), plus single non-flat cells whose four neighbours
-    are all flat (compression noise inside a mosaic); groups under MIN_CELLS dropped. Cells
-    straddling the edge of a censored area are part texture: not flat, so the clean pixels in
-    them are kept. ``means``: ``cell_means(area, block, phase)`` when the caller has it.
 
-    ``core``: the cells (a :class:`~unpixel.geometry.Box` in cell units) where the mosaic
-    was seen (the flagged tiles) inside a larger ``area``: the tolerance comes from the
-    core's cells, and
-    only groups reaching into the core count, so a mosaic is followed past the flagged tiles
-    as far as its cells stay flat, and flat patches elsewhere in the area are left alone.
+def without_strips(cells: np.ndarray) -> np.ndarray:
+    """``cells`` (uint8 0/1) less every cell in no 2x2 square of cells: strips, lone cells.
+
+    A mosaic is at least two cells across.
     """
-    deviation = cell_deviation(area, block, phase, means)
-    inner = deviation if core is None else deviation[core.slices]
-    tol = adaptive_tol(inner) if tol is None else tol
-    flat = (deviation <= tol).astype(np.uint8)
-    if flat.shape[0] >= 3 and flat.shape[1] >= 3:
+    square = np.ones((2, 2), np.uint8)
+    # Even kernels: erode looks at (r..r+1, c..c+1), dilate back over (r-1..r, c-1..c).
+    starts = cv2.erode(cells, square, anchor=(0, 0), borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    return cv2.dilate(starts, square, anchor=(1, 1), borderType=cv2.BORDER_CONSTANT, borderValue=0)
+
+
+def _groups(flat: np.ndarray, within: np.ndarray, core: Box | None) -> np.ndarray:
+    """Flat cells inside ``within`` (plus lone gaps), less strips, in groups that count."""
+    cells = flat & within
+    if cells.shape[0] >= 3 and cells.shape[1] >= 3:
         cross = np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]], np.uint8)
-        neighbours = cv2.filter2D(flat, -1, cross, borderType=cv2.BORDER_CONSTANT)
-        flat = flat | (neighbours == 4).astype(np.uint8)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(flat, connectivity=8)
+        neighbours = cv2.filter2D(cells, -1, cross, borderType=cv2.BORDER_CONSTANT)
+        cells = cells | ((neighbours == 4) & (within == 1)).astype(np.uint8)
+    cells = without_strips(cells)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(cells, connectivity=8)
     keep = np.zeros(count, bool)
     keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= MIN_CELLS
     if core is not None:
@@ -102,6 +110,71 @@ def mosaic_cells(
         seen[labels[core.slices]] = True
         keep &= seen
     return keep[labels]
+
+
+SPANS_FRAME = 0.9
+"""Mosaic cells whose extent covers this share of a frame-sized area's rows and columns are a
+whole-frame mosaic (a censored box of up to 40% of a frame cannot)."""
+
+
+def _spans_frame(cells: np.ndarray) -> bool:
+    """Whether ``cells``' bounding rows and columns cover :data:`SPANS_FRAME` of the area."""
+    rows, cols = np.flatnonzero(cells.any(axis=1)), np.flatnonzero(cells.any(axis=0))
+    if not rows.size:
+        return False
+    tall = (rows[-1] - rows[0] + 1) / cells.shape[0]
+    wide = (cols[-1] - cols[0] + 1) / cells.shape[1]
+    return bool(min(tall, wide) >= SPANS_FRAME)
+
+
+def mosaic_cells(
+    area: np.ndarray,
+    block: int,
+    phase: tuple[int, int],
+    tol: float | None = None,
+    means: np.ndarray | None = None,
+    core: Box | None = None,
+    edges: tuple[bool, bool, bool, bool] = (True, True, True, True),
+    prior: np.ndarray | None = None,
+) -> np.ndarray:
+    """Bool mask over the cells that are mosaic cells.
+
+    A cell is a mosaic cell when it is flat up to compression noise: its deviation is within
+    the region's tolerance (see :func:`adaptive_tol`), which grows with the step to its
+    neighbours (:data:`STEP_TOL`: a codec rings more around larger steps); a single cell
+    failing that whose four neighbours pass counts too. And it must lie inside the mosaic's
+    outermost visible cell borders (:func:`~unpixel.borders.evidence_hull`), so flat clean
+    cells next to a mosaic (sky beside a censored box) are left alone; unless those cells
+    already reach all four edges of a frame-sized area (a whole-frame mosaic: there is no
+    clean area beside it), where every flat cell counts, smooth ones without visible borders
+    too. Strips one cell wide and groups under MIN_CELLS are dropped. Cells straddling the
+    edge of a censored area are part texture: not flat, so the clean pixels in them are
+    kept. ``means``: ``cell_means(area, block, phase)`` when the caller has it.
+
+    ``core``: the cells (a :class:`~unpixel.geometry.Box` in cell units) where the mosaic
+    was seen (the flagged tiles) inside a larger ``area``: the tolerance comes from the
+    core's cells, and only groups reaching into the core count, so a mosaic is followed past
+    the flagged tiles as far as its cells stay flat, and flat patches elsewhere in the area
+    are left alone. ``edges``: ``(top, bottom, left, right)``, which sides of ``area`` are
+    the frame's edges. ``prior``: bool per cell, the cells a previous frame of the stream
+    found (VIDEO mode): those need no visible border while they stay flat, so a detection
+    holds across a compressed clip whose codec noise hides a border now and then.
+    """
+    means = cell_means(area, block, phase) if means is None else means
+    deviation = cell_deviation(area, block, phase, means)
+    inner = deviation if core is None else deviation[core.slices]
+    tol = adaptive_tol(inner) if tol is None else tol
+    flat = (deviation <= tol * (1.0 + STEP_TOL * neighbour_steps(means))).astype(np.uint8)
+    h, w = area.shape[:2]
+    ey, ex = block_edges(h, block, phase[0]), block_edges(w, block, phase[1])
+    hull = evidence_hull(*border_evidence(luma8(area), ey, ex), edges)
+    if prior is not None:
+        hull = hull | prior
+    hull = hull.astype(np.uint8)
+    cells = _groups(flat, hull, core)
+    if all(edges) and _spans_frame(cells):
+        cells = _groups(flat, np.ones_like(flat), core)
+    return cells
 
 
 @dataclass(frozen=True, eq=False)
@@ -162,7 +235,13 @@ def read_lr(frame: np.ndarray, area: CellArea) -> np.ndarray:
     return cell_means(frame[area.box.slices], area.block, area.phase)
 
 
-def mark_cells(frame: np.ndarray, area: CellArea, lr: np.ndarray, mask: np.ndarray) -> int:
+def mark_cells(
+    frame: np.ndarray,
+    area: CellArea,
+    lr: np.ndarray,
+    mask: np.ndarray,
+    prior: np.ndarray | None = None,
+) -> int:
     """Set ``mask`` (HxW bool, the frame's) on the area's mosaic cells; return how many.
 
     Args:
@@ -170,12 +249,27 @@ def mark_cells(frame: np.ndarray, area: CellArea, lr: np.ndarray, mask: np.ndarr
         area: where to look (:func:`area_of`).
         lr: :func:`read_lr` of the same frame and area.
         mask: updated in place (OR), so several regions can share one mask.
+        prior: a previous frame's mask (HxW bool) on the same grid (see
+            :func:`mosaic_cells`), or None.
 
     Returns:
         The number of mosaic cells found.
 
     """
-    cells = mosaic_cells(frame[area.box.slices], area.block, area.phase, means=lr, core=area.core)
+    box, (h, w) = area.box, frame.shape[:2]
+    edges = (box.y == 0, box.y1 == h, box.x == 0, box.x1 == w)
+    before = None
+    if prior is not None:  # one value a cell: the cell's first pixel
+        before = prior[box.slices][area.edges_y[:-1]][:, area.edges_x[:-1]]
+    cells = mosaic_cells(
+        frame[box.slices],
+        area.block,
+        area.phase,
+        means=lr,
+        core=area.core,
+        edges=edges,
+        prior=before,
+    )
     ly, lx = np.diff(area.edges_y), np.diff(area.edges_x)
     mask[area.box.slices] |= expand_cells(cells, area.block, ly, lx)
     return int(cells.sum())

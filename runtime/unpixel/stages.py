@@ -121,13 +121,17 @@ class FrameStages:
         return det, areas, images
 
     def cells(self, frame: np.ndarray, det: Detection) -> tuple[np.ndarray, Images]:
-        """The mosaic cells of ``det``'s regions in ``frame`` (mask) and their LR images."""
+        """The mosaic cells of ``det``'s regions in ``frame`` (mask) and their LR images.
+
+        ``det``'s own mask is the prior (:func:`~unpixel.cells.mark_cells`): its cells stay
+        mosaic cells while they stay flat.
+        """
         mask = np.zeros(frame.shape[:2], bool)
         lrs: Images = []
         for area in self.areas(frame, det):
             lrs.append(None if area is None else read_lr(frame, area))
             if area is not None:
-                mark_cells(frame, area, lrs[-1], mask)
+                mark_cells(frame, area, lrs[-1], mask, prior=det.mask)
         return mask, lrs
 
     def restore(self, frame: np.ndarray, det: Detection, lrs: Images | None = None) -> np.ndarray:

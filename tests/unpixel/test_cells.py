@@ -3,8 +3,16 @@
 import numpy as np
 import pytest
 
-from unpixel.cells import MIN_CELLS, MIN_TOL, MOSAIC_TOL, adaptive_tol, cell_deviation, mosaic_cells
-from unpixel.degrade import pixelate
+from unpixel.cells import (
+    MIN_CELLS,
+    MIN_TOL,
+    MOSAIC_TOL,
+    adaptive_tol,
+    cell_deviation,
+    mosaic_cells,
+    without_strips,
+)
+from unpixel.degrade import jpeg, pixelate
 from unpixel.geometry import Box, block_edges, cell_means
 
 
@@ -86,9 +94,58 @@ def test_core_follows_the_mosaic_out_but_leaves_other_flat_patches():
     image = rng.integers(0, 256, (64, 96, 3), dtype=np.uint8)
     image[16:48, 16:64] = pixelate(image[16:48, 16:64], 4)  # cells rows 4..11, cols 4..15
     image[0:12, 72:96] = 90  # a flat patch of 3 x 6 cells, apart from the mosaic
-    everything = mosaic_cells(image, 4, (0, 0))
-    assert everything[0:3, 18:24].all()  # without a core: any large flat group counts
-    cells = mosaic_cells(image, 4, (0, 0), core=Box(8, 4, 4, 8))  # the mosaic's middle only
     expected = np.zeros((16, 24), bool)
     expected[4:12, 4:16] = True
+    # The flat patch shows no cell borders: nothing tells it from clean flat content.
+    assert np.array_equal(mosaic_cells(image, 4, (0, 0)), expected)
+    cells = mosaic_cells(image, 4, (0, 0), core=Box(8, 4, 4, 8))  # the mosaic's middle only
     assert np.array_equal(cells, expected)
+
+
+@pytest.mark.parametrize("block", [6, 8, 12])
+def test_flat_clean_cells_beside_a_mosaic_are_left_alone(photos, block):
+    # A smooth, slightly noisy sky beside a censored box, JPEG'd: once compressed the sky is
+    # as flat as the mosaic's cells, but shows no cell borders of its own; at most the ring
+    # of cells touching the box may be taken.
+    rng = np.random.default_rng(block)
+    image = photos["astronaut"].copy()
+    sky = np.linspace(150, 190, 512)[:, None, None] + rng.normal(0, 1, (512, 256, 3))
+    image[:, :256] = np.clip(sky, 0, 255).astype(np.uint8)
+    y0, x0, n = 131, 197, 256 // block * block - block
+    image[y0 : y0 + n, x0 : x0 + n] = pixelate(image[y0 : y0 + n, x0 : x0 + n], block)
+    image = jpeg(image, 85)
+    phase = (y0 % block, x0 % block)
+    ey, ex = block_edges(512, block, phase[0]), block_edges(512, block, phase[1])
+
+    def cells_within(pad: int) -> np.ndarray:
+        rows = (ey[:-1] >= y0 - pad) & (ey[1:] <= y0 + n + pad)
+        cols = (ex[:-1] >= x0 - pad) & (ex[1:] <= x0 + n + pad)
+        return rows[:, None] & cols[None, :]
+
+    # the bar is one cell; b = 6 here takes a second cell in two rows (measured)
+    box, ring = cells_within(0), cells_within(2 * block if block == 6 else block)
+    r, c = np.flatnonzero(box.any(axis=1)), np.flatnonzero(box.any(axis=0))
+    core = Box(int(c[0]), int(r[0]), int(c[-1] - c[0] + 1), int(r[-1] - r[0] + 1))
+    cells = mosaic_cells(image, block, phase, core=core)
+    assert cells[box].mean() >= 0.7  # measured 0.74 / 0.98 / 0.98 for b = 6 / 8 / 12
+    assert not cells[~ring].any()
+
+
+@pytest.mark.parametrize("quality", [50, 75, 90])
+@pytest.mark.parametrize("block", [4, 8, 16])
+def test_jpeg_mosaic_cells_are_found_despite_ringing(photos, quality, block):
+    # Phase 0: b = 8 lies on JPEG's own 8x8 lattice, the hardest case (measured 0.95 at q50).
+    image = jpeg(pixelate(photos["astronaut"], block), quality)
+    assert mosaic_cells(image, block, (0, 0)).mean() >= 0.94
+
+
+def test_without_strips_keeps_two_by_two_groups_in_place():
+    cells = np.zeros((6, 7), np.uint8)
+    cells[1:4, 1:4] = 1  # a 3 x 3 group
+    cells[5, :] = 1  # a strip one cell tall
+    cells[0, 6] = 1  # a lone cell
+    cells[3:5, 5:7] = 1  # a 2 x 2 group in the corner
+    expected = np.zeros_like(cells)
+    expected[1:4, 1:4] = 1
+    expected[3:6, 5:7] = 1  # the strip's end that completes a 2 x 2 square stays
+    assert np.array_equal(without_strips(cells), expected)
