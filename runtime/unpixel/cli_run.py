@@ -12,6 +12,7 @@ from unpixel.errors import SinkError, SourceError, UnpixelError
 from unpixel.formats import BACKENDS, PRECISIONS, precisions_of
 from unpixel.interrupt import StopRequest, stop_on_signals
 from unpixel.terminal import closed, say, write
+from unpixel.validate import opencv_str
 
 EXIT_UNREAD = 141
 """``detect`` stopped because nobody reads its output (``| head -1``): 128 + SIGPIPE, the
@@ -338,7 +339,7 @@ def restore_image(pipe: Any, path: Path, dest: Path, quality: int | None = None)
     from unpixel.cli_video import detection_row
     from unpixel.faithful import bgr8, put_back, read_image_file, write_image_file
 
-    if not cv2.haveImageWriter(str(dest)):
+    if not cv2.haveImageWriter(opencv_str(dest)):
         raise SinkError(f"cannot write {dest}: OpenCV has no image format for its name")
     source = read_image_file(path)
     frames, found = [], None

@@ -16,6 +16,7 @@ from unpixel import limits
 from unpixel.errors import SinkError, SourceError
 from unpixel.imagesize import header_size, known_format
 from unpixel.limits import MAX_PIXELS
+from unpixel.validate import opencv_str
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
 """File extensions read as images when a folder is given."""
@@ -256,8 +257,10 @@ def write_image(
         or (image.ndim == 3 and image.shape[2] not in (1, 3, 4))
     ):
         raise ValueError(f"write_image takes HxW or HxWx1/3/4 images, got shape {image.shape}")
+    if image.shape[0] * image.shape[1] > MAX_PIXELS:  # OpenCV's encoders crash on 10**10
+        raise ValueError(f"write_image takes images up to {MAX_PIXELS} pixels, got {image.shape}")
     try:
-        ok, buf = cv2.imencode(path.suffix or ".png", image, list(params))
+        ok, buf = cv2.imencode(opencv_str(path.suffix or ".png"), image, list(params))
     except cv2.error as exc:
         raise ValueError(
             f"cannot write {image.dtype} images as {path.suffix!r}: {exc.err}"

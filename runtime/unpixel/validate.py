@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
@@ -50,4 +51,33 @@ def check_int(
         else:
             limit = f">= {low}" if low is not None else f"<= {high}"
         raise ValueError(f"{name} must be {limit}, got {value}")
+    return value
+
+
+def opencv_str(text: str | os.PathLike[str]) -> str:
+    """``text`` (a path, a suffix, a source spec) as a str OpenCV can be given.
+
+    OpenCV's bindings encode a str as UTF-8 and crash the process (SIGSEGV) on one that
+    cannot be: a file name whose bytes are not UTF-8, which Python holds as lone
+    surrogates. Every str that goes to a cv2 function taking a name passes through here.
+
+    Args:
+        text: the str or path.
+
+    Returns:
+        ``text`` as a str, unchanged.
+
+    Raises:
+        ValueError: ``text`` is not valid UTF-8 (the message shows its bytes).
+
+    """
+    value = os.fspath(text)
+    value = os.fsdecode(value) if isinstance(value, bytes) else value
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raw = os.fsencode(value)
+        raise ValueError(
+            f"{raw!r} is not valid UTF-8, which OpenCV cannot take as a name"
+        ) from None
     return value

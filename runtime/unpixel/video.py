@@ -23,6 +23,7 @@ import numpy as np
 from unpixel.errors import SinkError, SourceError
 from unpixel.image import MAX_PIXELS
 from unpixel.io import FinishOnExit, publish, temp_beside
+from unpixel.validate import opencv_str
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mkv", ".mov", ".webm", ".m4v")
 FOURCC = {
@@ -124,7 +125,7 @@ class VideoReader:
         self.path = Path(path)
         check_regular_file(self.path)
         self._log = logger or log
-        self._cap = cv2.VideoCapture(str(self.path))
+        self._cap = cv2.VideoCapture(opencv_str(self.path))
         width = int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH))
         height = int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
         self._check_size(width, height)  # from the header, before a frame is decoded
@@ -237,7 +238,7 @@ class VideoWriter(FinishOnExit):
     def __init__(
         self, path: str | os.PathLike[str], fps: float, *, keep_partial: bool = False
     ) -> None:
-        self.path = Path(path)
+        self.path = Path(opencv_str(path))  # before a temporary file is made for it
         self._fps = check_fps(fps)
         self.keep_partial = keep_partial
         self._tmp = temp_beside(self.path)
@@ -288,9 +289,11 @@ class VideoWriter(FinishOnExit):
         fourcc = cv2.VideoWriter_fourcc(*FOURCC.get(suffix, "mp4v"))
         self._size = frame.shape
         if odd:  # OpenCV's own MJPEG writer keeps every size; FFmpeg's rounds down to even
-            writer = cv2.VideoWriter(str(self._tmp), cv2.CAP_OPENCV_MJPEG, fourcc, self.fps, (w, h))
+            writer = cv2.VideoWriter(
+                opencv_str(self._tmp), cv2.CAP_OPENCV_MJPEG, fourcc, self.fps, (w, h)
+            )
         else:
-            writer = cv2.VideoWriter(str(self._tmp), fourcc, self.fps, (w, h))
+            writer = cv2.VideoWriter(opencv_str(self._tmp), fourcc, self.fps, (w, h))
         self._writer = writer
         if not writer.isOpened():
             self.abort()
@@ -355,7 +358,7 @@ class VideoWriter(FinishOnExit):
 
     def _check_written(self) -> tuple[int, str | None]:
         """Read the temporary file back: (readable frames, None when all, else why not)."""
-        cap = cv2.VideoCapture(str(self._tmp))
+        cap = cv2.VideoCapture(opencv_str(self._tmp))
         try:
             if not cap.isOpened():
                 return 0, "the encoded file cannot be read back (disk full?)"

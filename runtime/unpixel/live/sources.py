@@ -24,6 +24,7 @@ import numpy as np
 
 from unpixel.errors import SourceError
 from unpixel.redact import redact
+from unpixel.validate import opencv_str
 
 URL_SCHEMES = ("rtsp://", "rtsps://", "http://", "https://", "udp://", "tcp://", "rtmp://")
 OPEN_TIMEOUT_MS = 5000
@@ -254,7 +255,7 @@ class OpenCVSource(Source):
         import cv2
 
         kind = spec_kind(self._spec)
-        args: list = [int(self._spec) if kind == "index" else str(self._spec)]
+        args: list = [int(self._spec) if kind == "index" else opencv_str(str(self._spec))]
         if kind == "gstreamer":
             args.append(cv2.CAP_GSTREAMER)
         elif kind == "url":
