@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from unpixel.limits import MAX_PIXELS
+
 
 def _pair(a: np.ndarray, b: np.ndarray, border: int) -> tuple[np.ndarray, np.ndarray]:
     if not isinstance(a, np.ndarray) or not isinstance(b, np.ndarray):
@@ -16,6 +18,8 @@ def _pair(a: np.ndarray, b: np.ndarray, border: int) -> tuple[np.ndarray, np.nda
         raise ValueError(f"images differ in shape: {a.shape} vs {b.shape}")
     if a.dtype != np.uint8 or b.dtype != np.uint8:
         raise ValueError(f"images must be uint8, got {a.dtype} and {b.dtype}")
+    if a.ndim < 2 or a.shape[0] * a.shape[1] > MAX_PIXELS:  # float64 copies of both follow
+        raise ValueError(f"images must be HxW(xC) up to {MAX_PIXELS} pixels, got {a.shape}")
     if border < 0 or 2 * border >= min(a.shape[:2]):
         raise ValueError(f"border {border} leaves nothing of a {a.shape[1]}x{a.shape[0]} image")
     if border:

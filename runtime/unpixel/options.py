@@ -33,6 +33,10 @@ def default_models_dir() -> Path:
     return Path(__file__).resolve().parent / "models"
 
 
+MAX_THREADS = 256
+"""Most CPU threads a model may be given: LiteRT starts them all (10**6 never returned)."""
+
+
 @dataclass(frozen=True)
 class PipelineOptions:
     """What a :class:`~unpixel.pipeline.Pipeline` runs and how.
@@ -40,7 +44,8 @@ class PipelineOptions:
     Attributes:
         backend: "litert" or "onnx" (the ``onnx`` extra).
         precision: "fp32", "fp16" (LiteRT) or "int8".
-        num_threads: CPU threads for each model (always passed to the backend).
+        num_threads: CPU threads for each model (always passed to the backend), 1 to
+            :data:`MAX_THREADS`.
         delegate: "cpu" (XNNPACK on LiteRT), "gpu" (LiteRT GPU delegate / ONNX Runtime
             CUDA or TensorRT), or a path to an external LiteRT delegate library.
         strict: raise instead of warning and falling back to CPU when the delegate is missing.
@@ -75,7 +80,7 @@ class PipelineOptions:
 
     def __post_init__(self) -> None:
         format_for(self.backend, self.precision)  # ValueError names the choices
-        check_int("num_threads", self.num_threads, low=1)
+        check_int("num_threads", self.num_threads, 1, MAX_THREADS)
         if not isinstance(self.delegate, str) or not self.delegate:
             raise ValueError("delegate must be 'cpu', 'gpu' or a path to a delegate library")
         if self.threshold is not None and not 0.0 < self.threshold < 1.0:
@@ -93,6 +98,8 @@ class PipelineOptions:
         check_int("sweep", self.sweep, low=1, high=8)
         if self.sweep > 1 and self.running_mode is RunningMode.IMAGE:
             raise ValueError("sweep spreads detection over frames: use VIDEO or LIVE_STREAM")
+        if not isinstance(self.restorers, dict):
+            raise TypeError(f"restorers must be a dict of scale -> file, got {self.restorers!r}")
         for scale in self.restorers:
             if scale not in (2, 3, 4):
                 raise ValueError(f"restorer scales are 2, 3 or 4, got {scale}")

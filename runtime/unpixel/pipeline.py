@@ -26,6 +26,7 @@ from unpixel.restorer import Restorer
 from unpixel.results import Detection, Result
 from unpixel.stages import FrameStages
 from unpixel.stream import StreamState
+from unpixel.validate import check_int
 from unpixel.zoo import resolve
 
 
@@ -114,14 +115,15 @@ class Pipeline:
             A new HxWx3 BGR uint8 image.
 
         Raises:
-            ValueError: ``frame`` is not an image, its size differs from the mask's, or the
-                pipeline is closed.
+            ValueError: ``frame`` is not an image, its size differs from the mask's, the
+                mask is not bool, a grid's block is not a whole number from 2 to the
+                frame's longer side, or the pipeline is closed.
+            TypeError: ``detection`` is not a :class:`~unpixel.results.Detection`.
 
         """
         self._check_open()
         frame = as_bgr(frame)
-        if detection.mask.shape != frame.shape[:2]:
-            raise ValueError(f"mask {detection.mask.shape} does not fit frame {frame.shape}")
+        check_detection(detection, frame.shape)
         return self._stages.restore(frame, detection)
 
     # -- running modes ---------------------------------------------------------------------
@@ -246,3 +248,26 @@ class Pipeline:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def check_detection(detection: Detection, shape: tuple[int, ...]) -> None:
+    """Refuse a detection :meth:`Pipeline.restore` cannot apply to a frame of ``shape``.
+
+    A made-up detection (evaluations build them from the truth) must hold a bool mask of the
+    frame's size and grids whose block is a whole number from 2 to the frame's longer side
+    (a larger one would upscale a single cell past the frame).
+
+    Raises:
+        TypeError: not a Detection.
+        ValueError: a mask or a grid as above.
+
+    """
+    if not isinstance(detection, Detection):
+        raise TypeError(f"detection must be a Detection, got {type(detection).__name__}")
+    mask = detection.mask
+    if not isinstance(mask, np.ndarray) or mask.dtype != bool or mask.shape != shape[:2]:
+        what = f"{mask.dtype} {mask.shape}" if isinstance(mask, np.ndarray) else repr(mask)
+        raise ValueError(f"the detection's mask must be bool {shape[:2]}, got {what:.60}")
+    for region in detection.regions:
+        if region.grid is not None:
+            check_int("a region's grid block", region.grid.block, 2, max(shape[:2]), numpy=True)

@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from unpixel.degrade import pixelate
+from unpixel.limits import MAX_PIXELS
 from unpixel.live.sources import Source
 
 WHOLE_BLOCK = 8
@@ -45,6 +46,8 @@ class SampleClip:
         w, h = size
         if w < 64 or h < 64:
             raise ValueError(f"the sample clip is at least 64x64, got {w}x{h}")
+        if w * h > MAX_PIXELS:  # frames are made at this size: 100000x100000 is 30 GB
+            raise ValueError(f"the sample clip is at most {MAX_PIXELS} pixels, got {w}x{h}")
         self.frames, self.size = frames, (int(w), int(h))
         self.photos = (sample_image("astronaut.jpg"), sample_image("coffee.jpg"))
         rng = np.random.default_rng(seed)
