@@ -84,9 +84,9 @@ class RayJob:
         if not ray.is_initialized():
             ray.init(address=self.address, logging_level=logging.WARNING)
             self.started = True
+        logging.getLogger("ray.data").setLevel(logging.ERROR)  # before: setting the flag warns
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = False  # progress is this process's own
-        logging.getLogger("ray.data").setLevel(logging.WARNING)
         return self
 
     def __exit__(self, *exc: object) -> None:
