@@ -251,7 +251,49 @@ def vote_grid(image: np.ndarray, boxes: list[Box], min_votes: int = MIN_VOTES) -
         return None
     best = ranked[0]
     confidence = float(np.mean([g.confidence for g in best])) * len(best) / len(boxes)
-    return Grid(block=best[0].block, phase=best[0].phase, confidence=round(confidence, 4))
+    grid = Grid(block=best[0].block, phase=best[0].phase, confidence=round(confidence, 4))
+    agreeing = [b for b in boxes if estimate_grid(image, region=b) in best]
+    return doubled(image, _union(agreeing), grid) or grid
+
+
+def _union(boxes: list[Box]) -> Box:
+    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    x1, y1 = max(b[0] + b[2] for b in boxes), max(b[1] + b[3] for b in boxes)
+    return Box(x0, y0, x1 - x0, y1 - y0)
+
+
+DOUBLE_RATIO = 4.0
+"""A grid of block ``b`` is one of block ``2 b`` when, folded modulo ``2 b``, one of its two
+border residues stands this many times above the other on both axes."""
+
+
+def doubled(image: np.ndarray, box: Box, grid: Grid) -> Grid | None:
+    """The grid of twice ``grid``'s block if ``box`` shows only every other border, else None.
+
+    Tiles too small to hold six cells of a large block find half of it (a 64-pixel tile
+    cannot show a 12-pixel grid); the borders tell: a mosaic of block ``2 b`` has a step on
+    every other line of the ``b`` grid only.
+    """
+    b2 = 2 * grid.block
+    if b2 > MAX_BLOCK:
+        return None
+    x, y, w, h = box
+    if min(w, h) < 2 * b2:
+        return None
+    luma = luma8(image[y : y + h, x : x + w])
+    phase = []
+    for axis, offset in ((0, y), (1, x)):
+        profile = _profile(luma, axis)
+        n = profile.size - profile.size % b2
+        if n < b2:
+            return None
+        folded = profile[:n].reshape(-1, b2).mean(axis=0)
+        a = (grid.phase[axis] - 1 - offset) % b2
+        strong, weak = sorted((a, (a + grid.block) % b2), key=lambda r: folded[r], reverse=True)
+        if folded[strong] < DOUBLE_RATIO * max(folded[weak], _EPS):
+            return None
+        phase.append((strong + 1 + offset) % b2)
+    return Grid(block=b2, phase=(phase[0], phase[1]), confidence=grid.confidence)
 
 
 def region_grid(image: np.ndarray, box: Box, parts: list[Box] = ()) -> Grid | None:

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 import unpixel as up
-from unpixel.grid import Grid, region_grid, vote_grid
+from unpixel.geometry import Box
+from unpixel.grid import Grid, doubled, region_grid, vote_grid
 from unpixel_export.grid_eval import evaluate_grid
 
 
@@ -121,3 +122,22 @@ def test_jpeg_mosaic_with_one_axis_on_the_jpeg_lattice(photos, name, phase, qual
     grid = up.estimate_grid(image)
     assert grid is not None
     assert (grid.block, grid.phase) == (8, phase)
+
+
+@pytest.mark.parametrize("block", [12, 14, 16])
+def test_tiles_too_small_for_the_block_vote_for_half_and_the_borders_double_it(astronaut, block):
+    # A 64 px tile holds six cells of at most 10 px: it finds half the block; every other
+    # border of that half grid shows no step, so the region's grid is twice it.
+    image = np.random.default_rng(block).integers(0, 256, (192, 256, 3), dtype=np.uint8)
+    image[:128, :128] = up.pixelate(astronaut[:128, :128], block, phase=(3, 5))
+    grid = region_grid(image, (0, 0, 256, 192), TILES)
+    assert grid is not None and (grid.block, grid.phase) == (block, (3, 5))
+
+
+def test_doubled_keeps_a_grid_whose_borders_all_step(astronaut):
+    image = up.pixelate(astronaut, 6, phase=(2, 4))
+    assert doubled(image, Box(0, 0, 512, 512), Grid(6, (2, 4), 1.0)) is None
+    twelve = doubled(
+        up.pixelate(astronaut, 12, phase=(2, 4)), Box(0, 0, 512, 512), Grid(6, (2, 4), 1.0)
+    )
+    assert twelve is not None and (twelve.block, twelve.phase) == (12, (2, 4))
