@@ -35,6 +35,12 @@ MIN_TOL = 0.75
 """Exact mosaics deviate by rounding only (<= 0.5): the adaptive tolerance starts here."""
 MIN_CELLS = 6
 """A group of mosaic cells smaller than this is treated as clean (flat clean patches)."""
+EXACT_BLOCK = 2
+"""Cells of this size or smaller must be exactly flat: a smooth x2 upscale (bicubic) is as
+flat as a compressed mosaic of 2-pixel cells, and far more common."""
+EXACT_SHARE = 0.8
+"""...and this share of the cells where the mosaic was seen must be: a mosaic is exact
+everywhere, a smooth upscale only where the picture is smooth."""
 STEP_TOL = 0.1
 """A cell's tolerance grows by this share per level of step to its neighbours (JPEG and
 H.264 ring around a cell border in proportion to its step)."""
@@ -140,8 +146,9 @@ def mosaic_cells(
     """Bool mask over the cells that are mosaic cells.
 
     A cell is a mosaic cell when it is flat up to compression noise: its deviation is within
-    the region's tolerance (see :func:`adaptive_tol`), which grows with the step to its
-    neighbours (:data:`STEP_TOL`: a codec rings more around larger steps); a single cell
+    the region's tolerance (see :func:`adaptive_tol`; ``tol`` when given), which grows with
+    the step to its neighbours (:data:`STEP_TOL`: a codec rings more around larger steps);
+    cells of :data:`EXACT_BLOCK` pixels or fewer must be exactly flat. A single cell
     failing that whose four neighbours pass counts too. And it must lie inside the mosaic's
     outermost visible cell borders (:func:`~unpixel.borders.evidence_hull`), so flat clean
     cells next to a mosaic (sky beside a censored box) are left alone; unless those cells
@@ -163,8 +170,15 @@ def mosaic_cells(
     means = cell_means(area, block, phase) if means is None else means
     deviation = cell_deviation(area, block, phase, means)
     inner = deviation if core is None else deviation[core.slices]
-    tol = adaptive_tol(inner) if tol is None else tol
-    flat = (deviation <= tol * (1.0 + STEP_TOL * neighbour_steps(means))).astype(np.uint8)
+    if tol is not None:
+        allowed = np.full(deviation.shape, tol)
+    elif block <= EXACT_BLOCK:
+        allowed = np.full(deviation.shape, MIN_TOL)
+    else:
+        allowed = adaptive_tol(inner) * (1.0 + STEP_TOL * neighbour_steps(means))
+    flat = (deviation <= allowed).astype(np.uint8)
+    if block <= EXACT_BLOCK and flat[core.slices if core else ...].mean() < EXACT_SHARE:
+        return np.zeros(flat.shape, bool)  # exact in places only: a smooth upscale
     h, w = area.shape[:2]
     ey, ex = block_edges(h, block, phase[0]), block_edges(w, block, phase[1])
     hull = evidence_hull(*border_evidence(luma8(area), ey, ex), edges)

@@ -149,3 +149,12 @@ def test_without_strips_keeps_two_by_two_groups_in_place():
     expected[1:4, 1:4] = 1
     expected[3:6, 5:7] = 1  # the strip's end that completes a 2 x 2 square stays
     assert np.array_equal(without_strips(cells), expected)
+
+
+def test_a_smooth_x2_upscale_is_not_a_mosaic_of_two_pixel_cells(photos):
+    import cv2
+
+    small = cv2.resize(photos["coffee"], None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    smooth = cv2.resize(small, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
+    assert not mosaic_cells(smooth, 2, (0, 0)).any()  # exact in smooth places only
+    assert mosaic_cells(pixelate(photos["coffee"], 2), 2, (0, 0)).mean() > 0.99
