@@ -167,6 +167,10 @@ def bgr8(frame: np.ndarray) -> np.ndarray:
     return frame
 
 
+BAND_ROWS = 256
+"""Rows compared at a time by :func:`put_back` (memory of large frames, issue 20)."""
+
+
 def put_back(frame: np.ndarray, view: np.ndarray, restored: np.ndarray) -> np.ndarray | None:
     """``frame`` with the pixels where ``restored`` differs from ``view`` replaced, or None.
 
@@ -182,19 +186,25 @@ def put_back(frame: np.ndarray, view: np.ndarray, restored: np.ndarray) -> np.nd
         The new frame, or None when ``restored`` equals ``view`` (nothing to write back).
 
     """
-    changed = np.any(restored != view, axis=2)
+    changed = np.empty(view.shape[:2], bool)
+    for y in range(0, view.shape[0], BAND_ROWS):  # a frame-sized bool HxWx3 never exists
+        np.any(
+            restored[y : y + BAND_ROWS] != view[y : y + BAND_ROWS],
+            axis=2,
+            out=changed[y : y + BAND_ROWS],
+        )
     if not changed.any():
         return None
+    if frame is view:  # 8-bit BGR: ``restored`` already equals the frame where unchanged
+        return restored
     new = restored
     if frame.ndim == 2 or frame.shape[2] == 1:
         new = cv2.cvtColor(restored, cv2.COLOR_BGR2GRAY).reshape(frame.shape[:2] + frame.shape[2:])
     if frame.dtype == np.uint16:
         new = new.astype(np.uint16) * np.uint16(257)
     out = frame.copy()
-    if out.ndim == 3 and out.shape[2] == 4:
-        out[..., :3][changed] = new[changed]
-    else:
-        out[changed] = new[changed]
+    where = changed if out.ndim == 2 else changed[:, :, None]
+    np.copyto(out[..., :3] if out.ndim == 3 else out, new, where=where)  # alpha kept
     return out
 
 
