@@ -196,9 +196,8 @@ def cameras() -> dict[str, Any]:
         try:
             camera_class = import_picamera2()
             found = camera_class.global_camera_info()
-            state = f"importable, {len(found)} camera(s): " + ", ".join(
-                str(c.get("Model", c)) for c in found
-            )
+            models = ", ".join(str(c.get("Model", c)) for c in found) or "none found"
+            state = f"importable, {len(found)} camera(s): {models}"
         except UnpixelError as exc:
             state = f"no: {exc}"
         except Exception as exc:  # libcamera's own errors are not one class

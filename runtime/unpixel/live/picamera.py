@@ -166,7 +166,7 @@ class Picamera2Source(Source):
         camera_num, size, fmt, lores, fps = self._settings
         try:
             self._cam = self._camera_class(camera_num)
-        except (IndexError, RuntimeError, OSError) as exc:
+        except Exception as exc:  # libcamera's errors are not one class (IndexError: none there)
             raise SourceError(f"cannot open Raspberry Pi camera {camera_num}: {exc}") from exc
         streams = {"main": {"size": size, "format": fmt}}
         if lores is not None:

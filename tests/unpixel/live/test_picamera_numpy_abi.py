@@ -101,3 +101,15 @@ def test_another_import_failure_is_one_source_error(monkeypatch, tmp_path):
     monkeypatch.delitem(sys.modules, "picamera2", raising=False)
     with pytest.raises(SourceError, match=r"picamera2 cannot be imported: OSError: libcamera"):
         import_picamera2()
+
+
+def test_any_failure_to_open_the_camera_is_one_source_error(monkeypatch, tmp_path):
+    from unpixel.live.picamera import Picamera2Source
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "picamera2.py").write_text("class Picamera2:\n    pass\n")  # takes no camera number
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.delitem(sys.modules, "picamera2", raising=False)
+    with pytest.raises(SourceError, match=r"cannot open Raspberry Pi camera 0: .*no arguments"):
+        Picamera2Source()
