@@ -95,19 +95,27 @@ def cell_sums(area: np.ndarray, ey: np.ndarray, ex: np.ndarray) -> np.ndarray:
     cell sum of a uint8 strip below 2**31 fits), float64 holding exact integers for strips
     so large that the integral image itself needs it.
     """
-    row_values = area.shape[1] * (area.shape[2] if area.ndim == 3 else 1)
+    channels = area.shape[2] if area.ndim == 3 else 1
+    row_values = area.shape[1] * channels
     tallest = int(np.diff(ey).max()) if ey.size > 1 else 1
+    widest = int(np.diff(ex).max()) if ex.size > 1 else 1
     step = max(1, STRIP_VALUES // max(1, row_values * tallest))
     parts = []
     for i in range(0, ey.size - 1, step):
         edges = ey[i : i + step + 1]
         strip = area[edges[0] : edges[-1]]
         big = strip.shape[0] * row_values * 255 >= 2**31
-        s = cv2.integral(strip, sdepth=cv2.CV_64F if big else cv2.CV_32S)
-        c = s.take(edges - edges[0], axis=0).take(ex, axis=1)
-        if c.ndim == 2:
-            c = c[:, :, None]
-        parts.append(np.diff(np.diff(c, axis=0), axis=1))
+        # a strip one cell row high can still be huge (32 x 2,097,152): runs of whole cells
+        per = max(1, STRIP_VALUES // max(1, strip.shape[0] * channels * widest))
+        runs = []
+        for j in range(0, ex.size - 1, per):
+            cols = ex[j : j + per + 1]
+            s = cv2.integral(strip[:, cols[0] : cols[-1]], sdepth=cv2.CV_64F if big else cv2.CV_32S)
+            c = s.take(edges - edges[0], axis=0).take(cols - cols[0], axis=1)
+            if c.ndim == 2:
+                c = c[:, :, None]
+            runs.append(np.diff(np.diff(c, axis=0), axis=1))
+        parts.append(runs[0] if len(runs) == 1 else np.concatenate(runs, axis=1))
     return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 

@@ -77,3 +77,16 @@ def test_cell_means_round_half_up_like_integers_for_every_cell_size(block):
         assert np.array_equal(cell_means(area, block, phase), expected.astype(np.uint8))
     if block % 2 == 0:
         assert cell_means(area, block, (0, 0))[0, 0, 0] == 7
+
+
+def test_cell_sums_of_a_very_wide_strip_are_read_in_runs_of_cells(monkeypatch):
+    """Memory (issue 20): a cell row wider than STRIP_VALUES is integrated a run at a time."""
+    rng = np.random.default_rng(0)
+    area = rng.integers(0, 256, (6, 2000, 3), np.uint8)
+    ey, ex = block_edges(6, 4, 1), block_edges(2000, 4, 3)
+    exact = np.add.reduceat(np.add.reduceat(area.astype(np.int64), ey[:-1], 0), ex[:-1], 1)
+    whole = geometry.cell_sums(area, ey, ex)
+    monkeypatch.setattr(geometry, "STRIP_VALUES", 100)  # runs of a few cells, one cell row
+    runs = geometry.cell_sums(area, ey, ex)
+    assert np.array_equal(whole, exact) and np.array_equal(runs, exact)
+    assert runs.dtype == whole.dtype
