@@ -147,6 +147,7 @@ def restore_dataset(
     resume: bool = True,
     settings: WriteSettings | None = None,
     on_entry: Callable[[dict[str, Any], int, int], None] | None = None,
+    ray_init: dict[str, Any] | None = None,
 ) -> DatasetReport:
     """Restore images, folders and videos into ``output`` on a Ray cluster.
 
@@ -168,6 +169,8 @@ def restore_dataset(
         settings: codec and JPEG quality of the outputs.
         on_entry: called on this process as ``on_entry(entry, finished, total)`` when each
             manifest entry is written (``total``: the inputs not skipped).
+        ray_init: further ``ray.init`` arguments when this call connects or starts a
+            cluster (``runtime_env``, ``num_cpus``, ``log_to_driver``, ...).
 
     Returns:
         The :class:`DatasetReport`; failed inputs are in it (and the manifest), not raised.
@@ -192,7 +195,7 @@ def restore_dataset(
     paths = expand(names)
     if not paths:
         raise SourceError("no images or videos among the inputs")
-    job = RayJob(address)  # MissingExtraError now, before anything is written
+    job = RayJob(address, ray_init)  # MissingExtraError now, before anything is written
     out = Path(output)
     manifest_path = _manifest_path(out, manifest)
     plan = _plan(names, paths, out, manifest_path, resume)
@@ -306,6 +309,7 @@ def run_cli(args: argparse.Namespace) -> int:
         resume=not args.redo,
         settings=WriteSettings(codec=args.codec, quality=args.quality),
         on_entry=_progress(args.json),
+        ray_init={"log_to_driver": False} if verbosity() <= QUIET else None,  # -q: errors only
     )
     if args.json:
         write(json.dumps(report.entries, indent=1) + "\n")

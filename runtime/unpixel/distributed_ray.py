@@ -68,21 +68,24 @@ class RayJob:
         address: the cluster's address, or None for a local cluster of this machine's
             CPUs. Unused when this process is already connected (``ray.init`` was called):
             that cluster is used and left running.
+        init: further ``ray.init`` arguments for that connection (``runtime_env``,
+            ``num_cpus`` of a local cluster, ``log_to_driver``, ...).
 
     Raises:
         MissingExtraError: Ray is not installed.
 
     """
 
-    def __init__(self, address: str | None = None) -> None:
+    def __init__(self, address: str | None = None, init: dict[str, Any] | None = None) -> None:
         self.ray = load_ray()
         self.address = address
+        self.init = {"logging_level": logging.WARNING} | (init or {})
         self.started = False
 
     def __enter__(self) -> RayJob:
         ray = self.ray
         if not ray.is_initialized():
-            ray.init(address=self.address, logging_level=logging.WARNING)
+            ray.init(address=self.address, **self.init)
             self.started = True
         logging.getLogger("ray.data").setLevel(logging.ERROR)  # before: setting the flag warns
         context = ray.data.DataContext.get_current()
