@@ -24,6 +24,7 @@ STAGES = (
     "grid",
     "cells",
     "borders",
+    "period",
     "geometry",
     "restorer",
     "blend",

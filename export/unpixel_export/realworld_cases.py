@@ -95,7 +95,7 @@ def _jpeg_mosaic(q: int, b: int) -> Callable[[np.ndarray, np.random.Generator], 
 def _nearest(factor: float, lib: str) -> Callable[[np.ndarray, np.random.Generator], Sample]:
     def make(photo: np.ndarray, rng: np.random.Generator) -> Sample:
         h, w = _size(photo, rng, 0)
-        lh, lw = max(round(h / factor), 8), max(round(w / factor), 8)
+        lh, lw = max(int(h / factor), 8), max(int(w / factor), 8)  # still fits the photo
         h, w = round(lh * factor), round(lw * factor)
         y, x = _corner(photo, rng, h, w)
         clean = np.ascontiguousarray(photo[y : y + h, x : x + w])

@@ -46,7 +46,8 @@ def grid_match(grid: up.Grid, truth: rw.Truth) -> tuple[bool, float]:
     """Whether the grid's period is within 2% of the truth's, and its share of true edges hit.
 
     A grid's period is its ``period`` attribute where it has one, else its ``block``; its
-    edges are ``phase + round(k * period)`` in frame coordinates.
+    edges are ``round(origin + k * pitch)`` in frame coordinates (``origin`` and ``pitch``:
+    the grid's, per axis, where it has them, else its ``phase`` and period).
     """
     period = float(getattr(grid, "period", None) or grid.block)
     period_ok = abs(period - truth.period) <= 0.02 * truth.period
@@ -55,11 +56,13 @@ def grid_match(grid: up.Grid, truth: rw.Truth) -> tuple[bool, float]:
         edges = truth.edges(axis)
         if not len(edges):
             continue
-        ph = float(grid.phase[axis])
+        origin, pitch = getattr(grid, "origin", None), getattr(grid, "pitch", None)
+        ph = float(origin[axis] if origin is not None else grid.phase[axis])
+        step = float(pitch[axis]) if pitch is not None else period
         k = np.arange(
-            math.floor((edges.min() - ph) / period) - 1, math.ceil((edges.max() - ph) / period) + 2
+            math.floor((edges.min() - ph) / step) - 1, math.ceil((edges.max() - ph) / step) + 2
         )
-        pred = np.round(ph + k * period)
+        pred = np.round(ph + k * step)
         dist = np.abs(edges[:, None] - pred[None, :]).min(axis=1)
         shares.append(float((dist <= truth.tol).mean()))
     return period_ok, min(shares) if shares else 0.0

@@ -39,6 +39,7 @@ from unpixel.errors import (
 from unpixel.grid import Grid, estimate_grid
 from unpixel.io import read_image, write_image
 from unpixel.options import PipelineOptions, RunningMode
+from unpixel.period import estimate_period
 from unpixel.pipeline import Pipeline
 from unpixel.results import Detection, Region, Result
 
@@ -60,6 +61,7 @@ __all__ = [
     "__version__",
     "blur_upscale",
     "estimate_grid",
+    "estimate_period",
     "jpeg",
     "metrics",
     "pixelate",

@@ -21,7 +21,9 @@ from unpixel.geometry import (
     cell_area,
     cell_means,
     cell_sums,
+    edge_means,
     expand_cells,
+    expand_edges,
     grow,
     local_phase,
 )
@@ -47,17 +49,29 @@ H.264 ring around a cell border in proportion to its step)."""
 
 
 def cell_deviation(
-    area: np.ndarray, block: int, phase: tuple[int, int], means: np.ndarray | None = None
+    area: np.ndarray,
+    block: int,
+    phase: tuple[int, int],
+    means: np.ndarray | None = None,
+    cuts: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """Mean absolute deviation of each cell's pixels from the cell mean, shape (cells y, x).
 
-    ``means``: ``cell_means(area, block, phase)`` when the caller has it already.
+    ``means``: ``cell_means(area, block, phase)`` when the caller has it already. ``cuts``:
+    the cells' row and column edges instead of ``block`` and ``phase`` (cells of unequal
+    sizes: a grid of non-integer period).
     """
     h, w = area.shape[:2]
-    ey, ex = block_edges(h, block, phase[0]), block_edges(w, block, phase[1])
+    if cuts is None:
+        ey, ex = block_edges(h, block, phase[0]), block_edges(w, block, phase[1])
+    else:
+        ey, ex = cuts
     ly, lx = np.diff(ey), np.diff(ex)
-    means = cell_means(area, block, phase) if means is None else means
-    dev = cv2.absdiff(area, expand_cells(means, block, ly, lx))
+    means = edge_means(area, ey, ex) if means is None else means
+    if cuts is None:
+        dev = cv2.absdiff(area, expand_cells(means, block, ly, lx))
+    else:
+        dev = cv2.absdiff(area, expand_edges(means, ey, ex))
     channels = dev.shape[2] if dev.ndim == 3 else 1
     # Channels interleaved on a row: a cell's columns x0..x1 are flat columns C x0..C x1, so
     # one single-channel integral image gives the sums over all channels at once.
@@ -142,6 +156,7 @@ def mosaic_cells(
     core: Box | None = None,
     edges: tuple[bool, bool, bool, bool] = (True, True, True, True),
     prior: np.ndarray | None = None,
+    cuts: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """Bool mask over the cells that are mosaic cells.
 
@@ -166,9 +181,16 @@ def mosaic_cells(
     the frame's edges. ``prior``: bool per cell, the cells a previous frame of the stream
     found (VIDEO mode): those need no visible border while they stay flat, so a detection
     holds across a compressed clip whose codec noise hides a border now and then.
+    ``cuts``: the cells' row and column edges, for a grid of non-integer period (``block``
+    is then its nearest integer).
     """
-    means = cell_means(area, block, phase) if means is None else means
-    deviation = cell_deviation(area, block, phase, means)
+    h, w = area.shape[:2]
+    if cuts is None:
+        ey, ex = block_edges(h, block, phase[0]), block_edges(w, block, phase[1])
+    else:
+        ey, ex = cuts
+    means = edge_means(area, ey, ex) if means is None else means
+    deviation = cell_deviation(area, block, phase, means, cuts)
     inner = deviation if core is None else deviation[core.slices]
     if tol is not None:
         allowed = np.full(deviation.shape, tol)
@@ -179,8 +201,6 @@ def mosaic_cells(
     flat = (deviation <= allowed).astype(np.uint8)
     if block <= EXACT_BLOCK and flat[core.slices if core else ...].mean() < EXACT_SHARE:
         return np.zeros(flat.shape, bool)  # exact in places only: a smooth upscale
-    h, w = area.shape[:2]
-    ey, ex = block_edges(h, block, phase[0]), block_edges(w, block, phase[1])
     hull = evidence_hull(*border_evidence(luma8(area), ey, ex), edges)
     if prior is not None:
         hull = hull | prior
@@ -203,6 +223,8 @@ class CellArea:
         core: the cells (in cell units) of the region's own box, where its mosaic was seen.
         edges_y: cell row edges inside ``box`` (:func:`~unpixel.geometry.block_edges`).
         edges_x: cell column edges inside ``box``.
+        pitch: ``(y, x)`` cell sizes of a grid of non-integer period (``block`` is then
+            the nearest integer, ``phase`` unused: cells lie between the edges), else None.
 
     """
 
@@ -212,6 +234,12 @@ class CellArea:
     core: Box
     edges_y: np.ndarray
     edges_x: np.ndarray
+    pitch: tuple[float, float] | None = None
+
+    @property
+    def cuts(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The cell edges where cells are of unequal sizes (non-integer period), else None."""
+        return None if self.pitch is None else (self.edges_y, self.edges_x)
 
 
 def area_of(region: Region, margin: int, shape: tuple[int, ...]) -> CellArea:
@@ -233,6 +261,8 @@ def area_of(region: Region, margin: int, shape: tuple[int, ...]) -> CellArea:
     grid = region.grid
     if grid is None:
         raise ValueError("a region without a grid has no cells")
+    if grid.pitch is not None:
+        return _period_area(region, margin, shape)
     b = grid.block
     box = cell_area(grow(region.box, margin, shape), grid, shape)
     phase = local_phase(grid, box.y, box.x)
@@ -244,8 +274,30 @@ def area_of(region: Region, margin: int, shape: tuple[int, ...]) -> CellArea:
     return CellArea(box, b, phase, core, ey, ex)
 
 
+def _period_area(region: Region, margin: int, shape: tuple[int, ...]) -> CellArea:
+    """:func:`area_of` for a grid of non-integer period: the box snapped to its cell edges."""
+    grid = region.grid
+    assert grid is not None and grid.pitch is not None
+    grown = grow(region.box, margin, shape)
+    spans = []
+    for axis, (start, length) in enumerate(((grown.y, grown.h), (grown.x, grown.w))):
+        frame_edges = grid.edges(0, shape[axis], axis)
+        lo = frame_edges[np.searchsorted(frame_edges, start, side="right") - 1]
+        hi = frame_edges[np.searchsorted(frame_edges, start + length, side="left")]
+        spans.append((int(lo), int(hi)))
+    (y0, y1), (x0, x1) = spans
+    box = Box(x0, y0, x1 - x0, y1 - y0)
+    ey, ex = grid.edges(y0, box.h, 0), grid.edges(x0, box.w, 1)
+    r0, r1 = np.searchsorted(ey, [region.box.y - y0, region.box.y1 - y0])
+    c0, c1 = np.searchsorted(ex, [region.box.x - x0, region.box.x1 - x0])
+    core = Box(int(c0), int(r0), max(int(c1 - c0), 1), max(int(r1 - r0), 1))
+    return CellArea(box, grid.block, (0, 0), core, ey, ex, grid.pitch)
+
+
 def read_lr(frame: np.ndarray, area: CellArea) -> np.ndarray:
     """The area's LR image: the mean of each cell, shape (cells y, cells x, 3), uint8."""
+    if area.pitch is not None:
+        return edge_means(frame[area.box.slices], area.edges_y, area.edges_x)
     return cell_means(frame[area.box.slices], area.block, area.phase)
 
 
@@ -283,7 +335,11 @@ def mark_cells(
         core=area.core,
         edges=edges,
         prior=before,
+        cuts=area.cuts,
     )
-    ly, lx = np.diff(area.edges_y), np.diff(area.edges_x)
-    mask[area.box.slices] |= expand_cells(cells, area.block, ly, lx)
+    if area.pitch is not None:
+        mask[area.box.slices] |= expand_edges(cells, area.edges_y, area.edges_x)
+    else:
+        ly, lx = np.diff(area.edges_y), np.diff(area.edges_x)
+        mask[area.box.slices] |= expand_cells(cells, area.block, ly, lx)
     return int(cells.sum())

@@ -146,7 +146,20 @@ def cell_means(area: np.ndarray, block: int, phase: tuple[int, int]) -> np.ndarr
     the compression noise away.
     """
     h, w = area.shape[:2]
-    ey, ex = block_edges(h, block, phase[0]), block_edges(w, block, phase[1])
+    return edge_means(area, block_edges(h, block, phase[0]), block_edges(w, block, phase[1]))
+
+
+def expand_edges(small: np.ndarray, ey: np.ndarray, ex: np.ndarray) -> np.ndarray:
+    """One value per cell -> one per pixel, for cells between any edges (see edge_means)."""
+    return np.repeat(np.repeat(small, np.diff(ey), axis=0), np.diff(ex), axis=1)
+
+
+def edge_means(area: np.ndarray, ey: np.ndarray, ex: np.ndarray) -> np.ndarray:
+    """:func:`cell_means` for cells between row edges ``ey`` and column edges ``ex``.
+
+    Any edges from 0 to the area's size (cells of unequal sizes too: a grid of non-integer
+    period, :meth:`~unpixel.grid.Grid.edges`).
+    """
     ly, lx = np.diff(ey), np.diff(ex)
     sums = cell_sums(area, ey, ex)
     # Round half up: floor(sum / count + 1/2). k + 1/2 itself is exact in floating point; any

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from unpixel.geometry import Box
+from unpixel.geometry import Box, block_edges
 from unpixel.image import check_image, check_region, luma8
 
 MIN_BLOCK = 2
@@ -77,16 +77,44 @@ class Grid:
     """A mosaic's grid.
 
     Attributes:
-        block: cell size in pixels (cells are square).
+        block: cell size in pixels (cells are square); for a non-integer period, the
+            nearest integer (the restorer's scale).
         phase: ``(y, x)``: cells start at rows ``y + k * block`` and columns
             ``x + k * block`` of the image given (its origin, also for a region).
         confidence: 0..1, how far the cell borders stand above the cell interiors.
+        period: None for the integer grid above; else the cell size in pixels, not an
+            integer (a mosaic upscaled with nearest-neighbour by a factor like 2.25): cells
+            then alternate between ``floor`` and ``ceil`` of it, and start at rows
+            ``round(origin[0] + k * pitch[0])`` and columns ``round(origin[1] + k *
+            pitch[1])``. ``period`` is the mean of the two pitches.
+        origin: ``(y, x)``, with ``period``: where cell 0 starts (pixels, fractional).
+        pitch: ``(y, x)``, with ``period``: the cell size along each axis (a frame scaled to
+            whole pixels is scaled by slightly different factors along its two sides).
 
     """
 
     block: int
     phase: tuple[int, int]
     confidence: float
+    period: float | None = None
+    origin: tuple[float, float] | None = None
+    pitch: tuple[float, float] | None = None
+
+    def edges(self, start: int, length: int, axis: int) -> np.ndarray:
+        """Where cells start along ``axis`` (0: rows) in ``[start, start + length)``.
+
+        Relative to ``start``: the first entry is 0 and the last ``length`` (the ends may cut
+        cells), as :func:`~unpixel.geometry.block_edges` gives them for an integer grid.
+        """
+        if self.period is None:
+            return block_edges(length, self.block, (self.phase[axis] - start) % self.block)
+        origin, p = self.origin[axis], self.pitch[axis]  # type: ignore[index]
+        k = np.arange(
+            np.floor((start - origin) / p) - 1, np.ceil((start + length - origin) / p) + 2
+        )
+        cuts = np.round(origin + k * p).astype(np.intp) - start
+        inner = np.unique(cuts[(cuts > 0) & (cuts < length)])
+        return np.concatenate(([0], inner, [length])).astype(np.intp)
 
 
 @dataclass(frozen=True)
@@ -98,7 +126,7 @@ class _AxisFit:
     step: float
 
 
-def _profile(luma: np.ndarray, axis: int) -> np.ndarray:
+def step_profile(luma: np.ndarray, axis: int) -> np.ndarray:
     """Mean shrunk absolute step between neighbouring columns (axis=1) or rows (axis=0).
 
     ``luma``: uint8 (see :func:`unpixel.image.luma8`). Entry ``k`` is the step between
@@ -182,7 +210,7 @@ def estimate_grid(
     if max_block < MIN_BLOCK:
         return None
     luma = luma8(image[y : y + h, x : x + w])
-    prof_x, prof_y = _profile(luma, axis=1), _profile(luma, axis=0)
+    prof_x, prof_y = step_profile(luma, axis=1), step_profile(luma, axis=0)
     if not prof_x.any() or not prof_y.any():
         return None  # flat in one direction: no evidence of a grid
     lowest = min(min_strength, min_strength * JPEG_ALIGNED_FACTOR)  # what any grid needs
@@ -283,7 +311,7 @@ def doubled(image: np.ndarray, box: Box, grid: Grid) -> Grid | None:
     luma = luma8(image[y : y + h, x : x + w])
     phase = []
     for axis, offset in ((0, y), (1, x)):
-        profile = _profile(luma, axis)
+        profile = step_profile(luma, axis)
         n = profile.size - profile.size % b2
         if n < b2:
             return None

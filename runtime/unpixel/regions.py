@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from unpixel.grid import region_grid
+from unpixel.period import estimate_period
 from unpixel.results import Region
 from unpixel.tiles import flagged_groups, tiles_in
 
@@ -23,13 +24,14 @@ def find_regions(
     Returns:
         One :class:`~unpixel.results.Region` per 8-connected group of flagged tiles: its
         bounding box, the best score of the tiles inside it and its grid (None when no
-        grid is found there, see :func:`~unpixel.grid.region_grid`).
+        grid is found there, see :func:`~unpixel.grid.region_grid`; failing that, a grid of
+        non-integer period, :func:`~unpixel.period.estimate_period`).
 
     """
     h, w = frame.shape[:2]
     regions = []
     for box, parts in flagged_groups(scores >= threshold, h, w, tile):
-        grid = region_grid(frame, box, parts)
+        grid = region_grid(frame, box, parts) or estimate_period(frame, region=tuple(box))
         inside = tiles_in(box, h, w, tile)
         regions.append(Region(box, float(scores[inside].max()), grid))
     return regions

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import cv2
 import numpy as np
 
-from unpixel.blend import blend
+from unpixel.blend import blend, to_cells
 from unpixel.cells import CellArea, area_of, mark_cells, read_lr
 from unpixel.classifier import Classifier
 from unpixel.regions import find_regions
@@ -101,7 +101,7 @@ class FrameStages:
             except RuntimeError:  # shut down by close() while this frame ran
                 raise ValueError("this pipeline is closed") from None
             start = time.perf_counter()
-            images.append(self.restorer.upscale(lr, area.block))
+            images.append(to_cells(self.restorer.upscale(lr, area.block), area))
             restoring += time.perf_counter() - start
             sizes.append(cells.result())
         resolved = [r for r, n in zip(regions, sizes, strict=True) if r.grid and n > 0]
@@ -144,7 +144,7 @@ class FrameStages:
                 continue
             lr = lrs[i] if lrs is not None else None
             lr = read_lr(frame, area) if lr is None else lr
-            upscaled.append(self.restorer.upscale(lr, area.block))
+            upscaled.append(to_cells(self.restorer.upscale(lr, area.block), area))
         return blend(frame, det.mask, areas, upscaled)
 
     def process(

@@ -1,7 +1,6 @@
 from pathlib import Path
 
 import numpy as np
-
 import pytest
 
 from unpixel_export.corpus import (
