@@ -22,6 +22,7 @@ import argparse
 import dataclasses
 import json
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -285,7 +286,8 @@ def run_cli(args: argparse.Namespace) -> int:
     """``unpixel restore ... --ray [ADDRESS]``: the job, its summary, its exit status.
 
     Returns:
-        0 when every input was restored (or skipped as done), 1 when any failed.
+        0 when every input was restored (or skipped as done), 1 when any failed, 143 when
+        stopped by SIGTERM (the cluster shut down, the manifest kept).
 
     Raises:
         ValueError: ``--ray``'s address is an input path (the flag went before them).
@@ -298,19 +300,25 @@ def run_cli(args: argparse.Namespace) -> int:
         raise ValueError(
             f"--ray took {args.ray!r} as the cluster's address: put --ray after the inputs"
         )
-    report = restore_dataset(
-        args.inputs,
-        args.output,
-        options_from(args),
-        video_options=options_from(args, running_mode=RunningMode.VIDEO),
-        actors=args.actors,
-        address=None if args.ray == LOCAL else args.ray,
-        manifest=args.manifest,
-        resume=not args.redo,
-        settings=WriteSettings(codec=args.codec, quality=args.quality),
-        on_entry=_progress(args.json),
-        ray_init={"log_to_driver": False} if verbosity() <= QUIET else None,  # -q: errors only
-    )
+    try:
+        report = restore_dataset(
+            args.inputs,
+            args.output,
+            options_from(args),
+            video_options=options_from(args, running_mode=RunningMode.VIDEO),
+            actors=args.actors,
+            address=None if args.ray == LOCAL else args.ray,
+            manifest=args.manifest,
+            resume=not args.redo,
+            settings=WriteSettings(codec=args.codec, quality=args.quality),
+            on_entry=_progress(args.json),
+            ray_init={"log_to_driver": False} if verbosity() <= QUIET else None,  # -q
+        )
+    except SystemExit as exc:  # ray.init's SIGTERM handler exits with the signal's number
+        if exc.code != signal.SIGTERM:
+            raise
+        say("SIGTERM: stopped; the manifest keeps every input finished so far", err=True)
+        return 128 + signal.SIGTERM
     if args.json:
         write(json.dumps(report.entries, indent=1) + "\n")
     if verbosity() > QUIET:
