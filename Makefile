@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: demo test lint corpus models reports clean pi-venv
+.PHONY: demo test lint corpus models reports clean pi-venv reliability
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,12 @@ models: $(VENV)/.all
 	$(BIN)/python scripts/make_fp16_exact.py models/classifier.keras models/restorer_x2.keras \
 		models/restorer_x3.keras models/restorer_x4.keras
 	$(MAKE) reports
+
+## The hostile-input suite (prints its case count), then peak memory of the largest restores
+## (RELIABILITY.md sections 7 and 8; about 5 minutes on 2 cores).
+reliability: $(VENV)/.all
+	$(BIN)/python -m pytest -q -s tests/test_hostile.py
+	$(BIN)/python -m benchmarks.memory_peak --json reports/memory_peak.json --markdown reports/memory_peak.md
 
 ## Validation reports, the manifest and the model card from the trained models.
 reports: $(VENV)/.all
