@@ -39,10 +39,9 @@ def _along(luma: np.ndarray, ey: np.ndarray, ex: np.ndarray) -> tuple[np.ndarray
     """
     n = ex.size - 1
     rows = np.diff(ey).astype(np.float64)[:, None]
-    first = luma[:, ex[:-1]].astype(np.int16)
-    last = luma[:, ex[1:] - 1].astype(np.int16)
-    both = np.concatenate([np.abs(last - first), np.abs(first[:, 1:] - last[:, :-1])], axis=1)
-    sums = np.add.reduceat(both.astype(np.int32), ey[:-1], axis=0) / rows
+    first, last = luma[:, ex[:-1]], luma[:, ex[1:] - 1]
+    both = np.concatenate([cv2.absdiff(last, first), cv2.absdiff(first[:, 1:], last[:, :-1])], 1)
+    sums = np.add.reduceat(both, ey[:-1], axis=0, dtype=np.int32) / rows
     net, jump = sums[:, :n], sums[:, n:]
     steps = cv2.absdiff(luma[:, 1:], luma[:, :-1])
     if steps.shape[1] == 0:
@@ -71,7 +70,7 @@ def border_evidence(
 
     """
     inside_x, border_x = _along(luma, ey, ex)
-    inside_y, border_y = _along(luma.T, ex, ey)
+    inside_y, border_y = _along(np.ascontiguousarray(luma.T), ex, ey)
     inside_y, border_y = inside_y.T, border_y.T
     vertical = border_x > JUMP_RATIO * np.maximum(inside_x[:, :-1], inside_x[:, 1:]) + JUMP_MARGIN
     horizontal = border_y > JUMP_RATIO * np.maximum(inside_y[:-1], inside_y[1:]) + JUMP_MARGIN

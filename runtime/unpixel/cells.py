@@ -44,8 +44,8 @@ EXACT_SHARE = 0.8
 """...and this share of the cells where the mosaic was seen must be: a mosaic is exact
 everywhere, a smooth upscale only where the picture is smooth."""
 STEP_TOL = 0.1
-"""A cell's tolerance grows by this share per level of step to its neighbours (JPEG and
-H.264 ring around a cell border in proportion to its step)."""
+"""A cell's tolerance grows by this many levels per level of step to its neighbours (JPEG
+and H.264 ring around a cell border in proportion to its step)."""
 
 
 def cell_deviation(
@@ -92,14 +92,14 @@ def adaptive_tol(deviation: np.ndarray) -> float:
 
 def neighbour_steps(means: np.ndarray) -> np.ndarray:
     """Largest difference (levels, any channel) of each cell's mean to its 4 neighbours'."""
-    m = means.astype(np.int16)
-    if m.ndim == 2:
-        m = m[:, :, None]
-    steps = np.zeros(m.shape[:2], np.int16)
-    dx = np.abs(np.diff(m, axis=1)).max(axis=2)
-    dy = np.abs(np.diff(m, axis=0)).max(axis=2)
-    steps[:, :-1], steps[:, 1:] = np.maximum(steps[:, :-1], dx), np.maximum(steps[:, 1:], dx)
-    steps[:-1], steps[1:] = np.maximum(steps[:-1], dy), np.maximum(steps[1:], dy)
+    m = means if means.ndim == 3 else means[:, :, None]
+    dx = cv2.absdiff(m[:, 1:], m[:, :-1]).reshape(m.shape[0], m.shape[1] - 1, -1).max(axis=2)
+    dy = cv2.absdiff(m[1:], m[:-1]).reshape(m.shape[0] - 1, m.shape[1], -1).max(axis=2)
+    steps = np.zeros(m.shape[:2], np.uint8)
+    np.maximum(steps[:, :-1], dx, out=steps[:, :-1])
+    np.maximum(steps[:, 1:], dx, out=steps[:, 1:])
+    np.maximum(steps[:-1], dy, out=steps[:-1])
+    np.maximum(steps[1:], dy, out=steps[1:])
     return steps
 
 
@@ -133,6 +133,10 @@ def _groups(flat: np.ndarray, within: np.ndarray, core: Box | None) -> np.ndarra
 
 
 SPANS_FRAME = 0.9
+WHOLE_FLAT = 0.9
+"""A frame-sized area seen pixelated across (its core spanning it) whose cells are flat but
+for this share is a whole-frame mosaic without looking for its borders (a screenshot with
+a censored box flagged across is 30% text)."""
 """Mosaic cells whose extent covers this share of a frame-sized area's rows and columns are a
 whole-frame mosaic (a censored box of up to 40% of a frame cannot)."""
 
@@ -166,12 +170,13 @@ def mosaic_cells(
     cells of :data:`EXACT_BLOCK` pixels or fewer must be exactly flat. A single cell
     failing that whose four neighbours pass counts too. And it must lie inside the mosaic's
     outermost visible cell borders (:func:`~unpixel.borders.evidence_hull`), so flat clean
-    cells next to a mosaic (sky beside a censored box) are left alone; unless those cells
-    already reach all four edges of a frame-sized area (a whole-frame mosaic: there is no
-    clean area beside it), where every flat cell counts, smooth ones without visible borders
-    too. Strips one cell wide and groups under MIN_CELLS are dropped. Cells straddling the
-    edge of a censored area are part texture: not flat, so the clean pixels in them are
-    kept. ``means``: ``cell_means(area, block, phase)`` when the caller has it.
+    cells next to a mosaic (sky beside a censored box) are left alone; unless the mosaic was
+    seen across a frame-sized area that is all but flat (:data:`WHOLE_FLAT`) or its cells
+    already span it (:data:`SPANS_FRAME`): a whole-frame mosaic has no clean area beside
+    it, and every flat cell counts, smooth ones without visible borders too. Strips one
+    cell wide and groups under MIN_CELLS are dropped. Cells straddling the edge of a
+    censored area are part texture: not flat, so the clean pixels in them are kept.
+    ``means``: ``cell_means(area, block, phase)`` when the caller has it.
 
     ``core``: the cells (a :class:`~unpixel.geometry.Box` in cell units) where the mosaic
     was seen (the flagged tiles) inside a larger ``area``: the tolerance comes from the
@@ -197,17 +202,26 @@ def mosaic_cells(
     elif block <= EXACT_BLOCK:
         allowed = np.full(deviation.shape, MIN_TOL)
     else:
-        allowed = adaptive_tol(inner) * (1.0 + STEP_TOL * neighbour_steps(means))
+        allowed = adaptive_tol(inner) + STEP_TOL * neighbour_steps(means)
     flat = (deviation <= allowed).astype(np.uint8)
     if block <= EXACT_BLOCK and flat[core.slices if core else ...].mean() < EXACT_SHARE:
         return np.zeros(flat.shape, bool)  # exact in places only: a smooth upscale
+    everywhere = np.ones_like(flat)
+    seen_across = core is not None and _spans_frame(_box_cells(core, flat.shape))
+    if all(edges) and seen_across and flat.mean() >= WHOLE_FLAT:
+        return _groups(flat, everywhere, core)  # a mosaic across the frame, all but flat
     hull = evidence_hull(*border_evidence(luma8(area), ey, ex), edges)
     if prior is not None:
         hull = hull | prior
-    hull = hull.astype(np.uint8)
-    cells = _groups(flat, hull, core)
+    cells = _groups(flat, hull.astype(np.uint8), core)
     if all(edges) and _spans_frame(cells):
-        cells = _groups(flat, np.ones_like(flat), core)
+        cells = _groups(flat, everywhere, core)
+    return cells
+
+
+def _box_cells(box: Box, shape: tuple[int, int]) -> np.ndarray:
+    cells = np.zeros(shape, bool)
+    cells[box.slices] = True
     return cells
 
 
