@@ -297,6 +297,10 @@ def clip(
     span_h, span_w = h + dy * (n - 1), w + dx * (n - 1)
     blk = b or 8
     ah, aw = -(-span_h // blk) * blk, -(-span_w // blk) * blk
+    grow = max(ah / photo.shape[0], aw / photo.shape[1])
+    if grow > 1:  # a photo smaller than the pan (240x320 sample images): scaled up to fit
+        size = (int(np.ceil(photo.shape[1] * grow)), int(np.ceil(photo.shape[0] * grow)))
+        photo = cv2.resize(photo, size, interpolation=cv2.INTER_CUBIC)
     y0, x0 = _corner(photo, rng, ah, aw)
     area = np.ascontiguousarray(photo[y0 : y0 + ah, x0 : x0 + aw])
     cleans = [area[t * dy : t * dy + h, t * dx : t * dx + w] for t in range(n)]

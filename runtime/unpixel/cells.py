@@ -40,9 +40,11 @@ MIN_CELLS = 6
 EXACT_BLOCK = 2
 """Cells of this size or smaller must be exactly flat: a smooth x2 upscale (bicubic) is as
 flat as a compressed mosaic of 2-pixel cells, and far more common."""
-EXACT_SHARE = 0.8
-"""...and this share of the cells where the mosaic was seen must be: a mosaic is exact
-everywhere, a smooth upscale only where the picture is smooth."""
+EXACT_SHARE = 0.25
+TEXTURED = 16
+"""...and this share of the cells where the mosaic was seen that step by TEXTURED levels or
+more to a neighbour must be: a mosaic is exact on texture too, a smooth upscale only where
+the picture is smooth."""
 STEP_TOL = 0.1
 """A cell's tolerance grows by this many levels per level of step to its neighbours (JPEG
 and H.264 ring around a cell border in proportion to its step)."""
@@ -204,8 +206,8 @@ def mosaic_cells(
     else:
         allowed = adaptive_tol(inner) + STEP_TOL * neighbour_steps(means)
     flat = (deviation <= allowed).astype(np.uint8)
-    if block <= EXACT_BLOCK and flat[core.slices if core else ...].mean() < EXACT_SHARE:
-        return np.zeros(flat.shape, bool)  # exact in places only: a smooth upscale
+    if block <= EXACT_BLOCK and not _exact_on_texture(flat, means, core):
+        return np.zeros(flat.shape, bool)  # exact in smooth places only: a smooth upscale
     everywhere = np.ones_like(flat)
     seen_across = core is not None and _spans_frame(_box_cells(core, flat.shape))
     if all(edges) and seen_across and flat.mean() >= WHOLE_FLAT:
@@ -217,6 +219,15 @@ def mosaic_cells(
     if all(edges) and _spans_frame(cells):
         cells = _groups(flat, everywhere, core)
     return cells
+
+
+def _exact_on_texture(flat: np.ndarray, means: np.ndarray, core: Box | None) -> bool:
+    """Whether :data:`EXACT_SHARE` of the core's textured cells are flat (see TEXTURED)."""
+    where = ... if core is None else core.slices
+    textured = neighbour_steps(means)[where] >= TEXTURED
+    if np.count_nonzero(textured) < MIN_CELLS:
+        return True  # too little texture to tell
+    return float(flat[where][textured].mean()) >= EXACT_SHARE
 
 
 def _box_cells(box: Box, shape: tuple[int, int]) -> np.ndarray:
