@@ -66,6 +66,7 @@ reports: $(VENV)/.all
 	$(BIN)/unpixel eval --task pipeline --json reports/pipeline_validation.json --markdown reports/pipeline_validation.md
 	$(BIN)/unpixel eval --task realworld --per-case 48 --clips 12 --json reports/realworld_validation.json \
 		--markdown reports/realworld_validation.md
+	$(BIN)/python scripts/readme_accuracy.py
 	$(BIN)/python -m unpixel_export.ship
 
 ## Raspberry Pi OS (64-bit): a venv that sees the apt picamera2 (--system-site-packages), with

@@ -165,3 +165,24 @@ def to_markdown(report: dict[str, object]) -> str:
         lines += ["", "## Errors", ""]
         lines += [f"- {e}" for e in report["errors"]]
     return "\n".join(lines) + "\n"
+
+
+HEADLINE_HEAD = (
+    "| family (frames) | found | period right | mask covers | ≥ oracle Lanczos "
+    "| far changed | flagged (clean) |\n|---|---:|---:|---:|---:|---:|---:|"
+)
+
+
+def headline_table(report: dict[str, object]) -> str:
+    """One row per family of the report (IMAGE mode, and VIDEO mode for the clips)."""
+    rows = [HEADLINE_HEAD]
+    for key, s in report["families"].items():  # type: ignore[union-attr]
+        if "fpr" in s:
+            rows.append(f"| {key} ({s['n']}) | | | | | | {_pct(s['fpr'])} |")
+            continue
+        far = f"{s['far_changed'] / s['n']:.0%}" if s["n"] else "-"
+        rows.append(
+            f"| {key} ({s['n']}) | {_pct(s['detected'])} | {_pct(s['period_right'])} "
+            f"| {_pct(s['covers'])} | {_pct(s['ge_lanczos'])} | {far} | |"
+        )
+    return "\n".join(rows)
