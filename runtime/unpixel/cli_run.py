@@ -105,8 +105,9 @@ def _say(row: dict[str, Any], quiet: bool) -> None:
     """
     if quiet:
         return
+    period = f"period {row['period']}  " if row.get("period") else ""
     verdict = (
-        f"pixelated  block {row['block']}  phase {tuple(row['phase'])}  "
+        f"pixelated  block {row['block']}  phase {tuple(row['phase'])}  {period}"
         f"score {row['score']:.2f}  area {row['pixelated_share']:.0%}"
         if row["pixelated"]
         else f"clean  score {row['score']:.2f}"

@@ -32,6 +32,7 @@ def detection_row(path: Path, det: Any, frames: int = 1) -> dict[str, Any]:
         "score": round(det.score, 4),
         "block": g.block if g else None,
         "phase": list(g.phase) if g else None,
+        "period": round(g.period, 4) if g and g.period else None,  # non-integer grids
         "pixelated_share": round(float(det.mask.mean()), 4),
         "unresolved_regions": len(det.unresolved),
         "frames": frames,

@@ -98,3 +98,14 @@ def test_detect_json_of_an_image_is_unchanged(tmp_path, mosaic, capsys):
     assert main(["detect", str(mosaic), "--json"]) == 0
     row = json.loads(capsys.readouterr().out)[0]
     assert row["block"] == 4 and row["frames"] == 1 and "segments" not in row
+
+
+def test_detect_reports_a_non_integer_period(tmp_path, mosaic, astronaut, capsys):
+    lr = cv2.resize(astronaut, (227, 227), interpolation=cv2.INTER_AREA)
+    shown = tmp_path / "x225.png"  # a 227-pixel picture shown at 511 pixels: x2.25
+    cv2.imwrite(str(shown), cv2.resize(lr, (511, 511), interpolation=cv2.INTER_NEAREST))
+    assert main(["detect", str(shown), str(mosaic), "--json"]) == 0
+    rows = {r["input"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows[str(shown)]["period"] == pytest.approx(511 / 227, rel=0.01)
+    assert rows[str(shown)]["block"] == 2
+    assert rows[str(mosaic)]["period"] is None  # an integer grid
