@@ -79,6 +79,22 @@ def frame_rate(reported: float | None) -> float:
     return fps if math.isfinite(fps) and fps > 0 else DEFAULT_FPS
 
 
+MPEG4_TIME_BASE = 65535
+"""MPEG-4 part 2 caps its time base's denominator here; OpenCV's FFmpeg writer makes it
+``round(fps * 1000)`` for a frame rate that is not whole (76.923 fps: 76923, refused)."""
+
+
+def encoder_fps(fps: float) -> float:
+    """The frame rate handed to OpenCV's writer: ``fps``, or the nearest whole one.
+
+    Whole where the time base of ``fps`` would exceed :data:`MPEG4_TIME_BASE` (a live source
+    measured at 76.923 fps).
+    """
+    if fps != int(fps) and round(fps * 1000) > MPEG4_TIME_BASE:
+        return float(round(fps))
+    return fps
+
+
 def check_fps(fps: object) -> float:
     """``fps`` as a float; ValueError / TypeError unless finite, above 0 and <= MAX_FPS."""
     if isinstance(fps, bool) or not isinstance(fps, (int, float)):
@@ -288,12 +304,13 @@ class VideoWriter(FinishOnExit):
             )
         fourcc = cv2.VideoWriter_fourcc(*FOURCC.get(suffix, "mp4v"))
         self._size = frame.shape
+        fps = encoder_fps(self.fps)
         if odd:  # OpenCV's own MJPEG writer keeps every size; FFmpeg's rounds down to even
             writer = cv2.VideoWriter(
-                opencv_str(self._tmp), cv2.CAP_OPENCV_MJPEG, fourcc, self.fps, (w, h)
+                opencv_str(self._tmp), cv2.CAP_OPENCV_MJPEG, fourcc, fps, (w, h)
             )
         else:
-            writer = cv2.VideoWriter(opencv_str(self._tmp), fourcc, self.fps, (w, h))
+            writer = cv2.VideoWriter(opencv_str(self._tmp), fourcc, fps, (w, h))
         self._writer = writer
         if not writer.isOpened():
             self.abort()

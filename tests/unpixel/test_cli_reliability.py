@@ -145,7 +145,7 @@ def test_token_and_url_password_are_redacted_everywhere(tmp_path):
 
     def feed() -> None:
         rng = np.random.default_rng(1)
-        deadline, i = time.monotonic() + 60, 0
+        deadline, i = time.monotonic() + 170, 0  # a loaded CI machine starts `live` slowly
         while not stop.is_set() and time.monotonic() < deadline:
             image = rng.integers(0, 255, (96, 128, 3), dtype=np.uint8)
             camera.write(Packet(Frame(image, 0, i, 0.0), None, image))  # type: ignore[arg-type]
@@ -178,6 +178,7 @@ def test_token_and_url_password_are_redacted_everywhere(tmp_path):
     finally:
         stop.set()
         feeder.join(10)
+    assert (out / "summary.json").is_file(), err
     summary_text = (out / "summary.json").read_text()
     assert code == 1 and "reconnect" in err and "Traceback" not in err, err
     assert "admin:***@127.0.0.1" in stdout and "token=***" in stdout

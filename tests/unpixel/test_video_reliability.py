@@ -261,3 +261,18 @@ def test_a_long_valid_name_is_written(tmp_path):
     with VideoWriter(path, 25) as writer:
         writer.write(_frame(0))
     assert len(_frames_of(path)) == 1 and not _leftovers(tmp_path)
+
+
+@pytest.mark.parametrize("fps", [76.923, 120.5, 29.97, 1000.0])
+def test_a_measured_frame_rate_mpeg4_cannot_hold_still_writes_a_video(tmp_path, fps):
+    # OpenCV's writer gave MPEG-4 a time base of 1000/76923 and failed ('cannot encode
+    # video'), losing a live recording whose source was measured at 76.923 fps.
+    frame = np.random.default_rng(0).integers(0, 256, (64, 96, 3), dtype=np.uint8)
+    with VideoWriter(tmp_path / "v.mp4", fps) as writer:
+        for _ in range(5):
+            writer.write(frame)
+    reader = VideoReader(tmp_path / "v.mp4")
+    try:
+        assert sum(1 for _ in reader) == 5
+    finally:
+        reader.close()
