@@ -4,10 +4,10 @@ Inside a mosaic a luma step happens from one pixel to the next exactly on a grid
 the pixels on either side barely change (up to compression noise). Across the grid lines of
 clean content a step is no larger than the steps beside it. A grid line segment (the border
 between two neighbouring cells) is *evidence* of the mosaic when its step stands well above
-the steps inside both cells. A flat clean area next to a mosaic (sky beside a censored box)
+the change inside both cells. A flat clean area next to a mosaic (sky beside a censored box)
 shows no evidence of its own, only the step on the one line it shares with the mosaic, so the
-mosaic is taken to reach no farther than its outermost evidence in each row and column of
-cells (:func:`evidence_hull`).
+mosaic is taken to be the cells between two evidence borders of a row or column (at most
+:data:`MAX_GAP` cells apart), or beside one (:func:`evidence_hull`).
 """
 
 from __future__ import annotations
@@ -18,15 +18,15 @@ import numpy as np
 from unpixel.geometry import cell_sums
 
 JUMP_RATIO = 3.0
-"""A border's step must exceed this many times the larger mean step inside its two cells..."""
+"""A border's step must exceed this many times the larger change inside its two cells..."""
 JUMP_MARGIN = 0.5
 """...plus this many levels (0-255 luma) to count as evidence."""
 EDGE_REACH = 1
+"""Cells between a row's outermost evidence and the frame's edge that the edge may bound."""
 MAX_GAP = 8
 """Two evidence borders farther apart than this many cells bound nothing between them: a
 clean edge that happens to lie on a grid line far from the mosaic must not pull in the flat
 clean cells on the way."""
-"""Cells between a row's outermost evidence and the frame's edge that the edge may bound."""
 
 
 def _along(luma: np.ndarray, ey: np.ndarray, ex: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
