@@ -85,11 +85,7 @@ MPEG4_TIME_BASE = 65535
 
 
 def encoder_fps(fps: float) -> float:
-    """The frame rate handed to OpenCV's writer: ``fps``, or the nearest whole one.
-
-    Whole where the time base of ``fps`` would exceed :data:`MPEG4_TIME_BASE` (a live source
-    measured at 76.923 fps).
-    """
+    """``fps``, or the nearest whole one where its time base exceeds MPEG4_TIME_BASE."""
     if fps != int(fps) and round(fps * 1000) > MPEG4_TIME_BASE:
         return float(round(fps))
     return fps
