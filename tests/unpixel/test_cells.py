@@ -1,5 +1,6 @@
 """Mosaic cells: the per-cell deviation against a pixel-by-pixel reference, and the mask rules."""
 
+import cv2
 import numpy as np
 import pytest
 
@@ -152,8 +153,6 @@ def test_without_strips_keeps_two_by_two_groups_in_place():
 
 
 def test_a_smooth_x2_upscale_is_not_a_mosaic_of_two_pixel_cells(photos):
-    import cv2
-
     small = cv2.resize(photos["coffee"], None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
     smooth = cv2.resize(small, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
     assert not mosaic_cells(smooth, 2, (0, 0)).any()  # exact in smooth places only
