@@ -58,8 +58,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--restorers", type=Path, default=Path("models"), help="restore, parity: the models folder"
     )
-    p.add_argument("--per-case", type=int, default=48, help="realworld: frames per case")
-    p.add_argument("--clips", type=int, default=12, help="realworld: clips per H.264 case")
+    p.add_argument(
+        "--per-case", type=int, default=48, help="realworld, restore-real: frames per case"
+    )
+    p.add_argument(
+        "--clips", type=int, default=12, help="realworld, restore-real: clips per H.264 case"
+    )
+    p.add_argument(
+        "--restorer",
+        choices=("fast", "quality"),
+        default="fast",
+        help="realworld: the shipped restorer tier the pipeline runs",
+    )
     p.add_argument("--json", type=Path, metavar="FILE", help="also write the report as JSON")
     p.add_argument("--markdown", type=Path, metavar="FILE", help="also write it as Markdown")
 
@@ -159,6 +169,39 @@ def _restore(args: argparse.Namespace, paths: list[Path]) -> tuple[str, dict[str
     return head + "\n\n" + report.to_markdown(), report.to_dict()
 
 
+def _restore_real(args: argparse.Namespace, paths: list[Path]) -> tuple[str, dict[str, object]]:
+    from unpixel_export.keras_infer import load_keras, restorer_upscale
+    from unpixel_export.restore_eval import cascade
+    from unpixel_export.restore_real import evaluate, to_markdown
+
+    tiers = {}
+    for tier, prefix in (("fast", "restorer"), ("quality", "restorer_quality")):
+        models = {
+            s: restorer_upscale(load_keras(args.restorers / f"{prefix}_x{s}.keras"))
+            for s in (2, 3, 4)
+            if (args.restorers / f"{prefix}_x{s}.keras").is_file()
+        }
+        if models:
+            tiers[tier] = lambda lr, b, models=models: cascade(models, b)(lr)  # type: ignore[misc]
+    if not tiers:
+        raise SourceError(f"no restorer_x*.keras in {args.restorers}")
+    present = [p for p in paths if p.is_file()]
+    report = evaluate(
+        load_photos(present), tiers, per_case=args.per_case, clips=args.clips, seed=args.seed
+    )
+    head = (
+        "# Restoration of real damage given the true grid\n\n"
+        f"Tiers {', '.join(tiers)} (Keras, float) from {args.restorers}; {args.per_case} frames "
+        f"per case, {args.clips} clips per H.264 case, seed {args.seed} "
+        f"({report['seconds']:.0f} s). Made by `unpixel eval " + " ".join(sys.argv[2:]) + "`. "
+        "PSNR (RGB, dB) over the mosaic less one cell at each side; *oracle*: Lanczos from the "
+        "true, undamaged LR image; *worse than input*: below the damaged frame by > 0.05 dB. "
+        "Cases and damage: `unpixel_export/realworld_cases.py`; protocol: "
+        "`unpixel_export/restore_real.py`.\n"
+    )
+    return head + "\n" + to_markdown(report, list(tiers)), report
+
+
 def _parity(args: argparse.Namespace, paths: list[Path]) -> tuple[str, dict[str, object]]:
     from unpixel.manifest import load_manifest as load_models
     from unpixel_export.data import PhotoBank
@@ -225,7 +268,11 @@ def _realworld(args: argparse.Namespace, paths: list[Path]) -> tuple[str, dict[s
     if not present:
         raise SourceError("none of the photos to evaluate on is present here")
     report = evaluate(
-        load_photos(present), per_case=args.per_case, clips=args.clips, seed=args.seed
+        load_photos(present),
+        per_case=args.per_case,
+        clips=args.clips,
+        seed=args.seed,
+        restorer=args.restorer,
     )
     report.update(
         command="unpixel eval " + " ".join(sys.argv[2:]),
@@ -240,6 +287,7 @@ TASKS = {
     "detect": _detect,
     "realworld": _realworld,
     "restore": _restore,
+    "restore-real": _restore_real,
     "grid": _grid,
     "parity": _parity,
     "pipeline": _pipeline,

@@ -26,7 +26,7 @@ from unpixel_export.keras2onnx import keras2onnx, onnx2int8
 from unpixel_export.keras2tflite import Representative, keras2tflite
 from unpixel_export.keras_infer import load_keras
 from unpixel_export.representative import as_generator
-from unpixel_export.ship import NORMALISATION
+from unpixel_export.ship import NORMALISATION, tier_of_name
 
 Converter = Callable[[Any, Representative, dict[str, Any]], bytes]
 """(Keras model, representative data, metadata) -> the artifact's bytes."""
@@ -95,6 +95,8 @@ class Source:
                     extra = {k: e.extra[k] for k in ("threshold", "tile") if k in e.extra}
         except ModelError:
             pass
+        if task == "restorer":
+            extra["tier"] = tier_of_name(path.stem)
         return cls(path, task, scale, extra)
 
 

@@ -37,11 +37,11 @@ def _scale(model: Any) -> int:
     return round((model.get_layer("to_subpixel").filters // 3) ** 0.5)
 
 
-def _build(scale: int, filters: int) -> Any:
+def _build(scale: int, filters: int, kernel2: int) -> Any:
     """The restorer with the input fed to the last convolution instead of added after it."""
     from unpixel_export.models import build_restorer
 
-    return build_restorer(scale, filters, fold_input=True)
+    return build_restorer(scale, filters, fold_input=True, kernel2=kernel2)
 
 
 def _outputs(model: Any, names: Sequence[str], samples: Sequence[np.ndarray]) -> dict[str, list]:
@@ -124,7 +124,7 @@ def int8_form(model: Any, samples: Sequence[np.ndarray], max_patches: int = 60_0
     ident = np.zeros((3, 3, 3, 3 * scale * scale))
     ident[1, 1, np.arange(3 * scale * scale) % 3, np.arange(3 * scale * scale)] = 1.0
     ks = np.concatenate([ks, ident], 2)  # step 2: the input joins the last conv
-    out = _build(scale, len(bf))
+    out = _build(scale, len(bf), k2.shape[0])
     for name, weights in (
         ("feat", (kf, bf)),
         ("conv3", (k3, b3)),

@@ -23,6 +23,10 @@ input of at least 32 px, which smaller test tiles lack."""
 BN_MOMENTUM = 0.9
 RESTORER_FILTERS = 16
 SCALES = (2, 3, 4)
+RESTORER_TIERS = {"fast": (16, 2), "quality": (32, 3)}
+"""Restorer tiers: (filters, kernel of the second trunk convolution). Both keep the reach of
+5 LR pixels each side the runtime's tiles assume (``unpixel.restorer.RADIUS``): a 2x2 'same'
+convolution reaches one pixel to one side, a 3x3 one to both."""
 
 
 FLAT_LEVELS = (2, 6)
@@ -120,10 +124,13 @@ def build_classifier(
     return keras.Model(inputs, outputs, name=f"classifier_mnv2_a{alpha}_t{tile}{suffix}")
 
 
-def build_restorer(scale: int, filters: int = RESTORER_FILTERS, fold_input: bool = False) -> Any:
+def build_restorer(
+    scale: int, filters: int = RESTORER_FILTERS, fold_input: bool = False, kernel2: int = 2
+) -> Any:
     """ESPCN with residual connections and pixel attention, upscaling by ``scale``.
 
-    Conv 5x5 -> Conv 3x3 (+ residual) -> Conv 2x2 (+ residual) -> pixel attention (1x1 conv,
+    Conv 5x5 -> Conv 3x3 (+ residual) -> Conv ``kernel2`` (2 or 3; + residual) -> pixel
+    attention (1x1 conv,
     sigmoid, multiply) -> Conv 3*r*r 3x3 -> depth_to_space(r). The last conv's output is
     added to the input repeated r*r times before depth_to_space, so the network learns a
     correction on top of the mosaic (nearest upscaling) itself. Fully convolutional:
@@ -138,11 +145,13 @@ def build_restorer(scale: int, filters: int = RESTORER_FILTERS, fold_input: bool
 
     if scale not in (2, 3, 4, 5, 6, 7, 8):
         raise ValueError(f"scale must be 2..8, got {scale}")
+    if kernel2 not in (2, 3):
+        raise ValueError(f"kernel2 must be 2 or 3, got {kernel2}")
     inputs = keras.Input((None, None, 3), name="lr")
     x = layers.Conv2D(filters, 5, padding="same", activation="relu", name="feat")(inputs)
     y = layers.Conv2D(filters, 3, padding="same", activation="relu", name="conv3")(x)
     x = layers.Add(name="res1")([x, y])
-    y = layers.Conv2D(filters, 2, padding="same", activation="relu", name="conv2")(x)
+    y = layers.Conv2D(filters, kernel2, padding="same", activation="relu", name="conv2")(x)
     x = layers.Add(name="res2")([x, y])
     gate = layers.Conv2D(filters, 1, activation="sigmoid", name="pa_gate")(x)
     x = layers.Multiply(name="pa")([x, gate])
@@ -154,4 +163,13 @@ def build_restorer(scale: int, filters: int = RESTORER_FILTERS, fold_input: bool
         x = layers.Add(name="plus_mosaic")([x, mosaic])
     outputs = keras.ops.depth_to_space(x, scale)  # an op in the graph, not a Lambda layer
     suffix = "_int8_form" if fold_input else ""
-    return keras.Model(inputs, outputs, name=f"restorer_espcn_x{scale}{suffix}")
+    width = "" if (filters, kernel2) == RESTORER_TIERS["fast"] else f"_f{filters}k{kernel2}"
+    return keras.Model(inputs, outputs, name=f"restorer_espcn_x{scale}{width}{suffix}")
+
+
+def build_restorer_tier(scale: int, tier: str) -> Any:
+    """:func:`build_restorer` with the filters and kernel of one of :data:`RESTORER_TIERS`."""
+    if tier not in RESTORER_TIERS:
+        raise ValueError(f"tier must be one of {sorted(RESTORER_TIERS)}, got {tier!r}")
+    filters, kernel2 = RESTORER_TIERS[tier]
+    return build_restorer(scale, filters, kernel2=kernel2)

@@ -19,6 +19,7 @@ Run by ``unpixel eval --task realworld [--images DIR] --per-case N --clips N --j
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import sys
 import time
@@ -126,7 +127,7 @@ def _seeded(seed: int, name: str) -> np.random.Generator:
 
 def _run_clip(case: Case, samples: list[Sample], pipe: up.Pipeline, rows: dict) -> None:
     rows.setdefault(case.name, []).extend(score(s, pipe.process(s.image)) for s in samples)
-    video = up.PipelineOptions(running_mode=up.RunningMode.VIDEO)
+    video = dataclasses.replace(pipe.options, running_mode=up.RunningMode.VIDEO)
     with up.Pipeline.create(video) as vpipe:
         rows.setdefault(case.name + "_video", []).extend(
             score(s, vpipe.process_for_video(s.image, 40 * t)) for t, s in enumerate(samples)
@@ -141,6 +142,7 @@ def evaluate(
     seed: int = 0,
     only: Sequence[str] = (),
     log: bool = False,
+    restorer: str = "fast",
 ) -> dict[str, object]:
     """Run every case (or those whose name starts with one of ``only``); a JSON-able report.
 
@@ -151,6 +153,7 @@ def evaluate(
         seed: the base seed (each case draws from its own generator).
         only: name prefixes to run (empty: all).
         log: print one line per case to stderr.
+        restorer: the restorer tier (:attr:`unpixel.PipelineOptions.restorer`).
 
     Returns:
         ``cases`` (name -> family, summary), ``families`` (pooled), ``not_run``, ``errors``.
@@ -163,7 +166,7 @@ def evaluate(
     not_run: dict[str, str] = {}
     errors: list[str] = []
     start = time.perf_counter()
-    with up.Pipeline.create() as pipe:
+    with up.Pipeline.create(up.PipelineOptions(restorer=restorer)) as pipe:
         for case in chosen:
             names = (case.name, case.name + "_video") if case.clip else (case.name,)
             for name in names:
@@ -199,6 +202,7 @@ def evaluate(
         "clips": clips,
         "frames_per_clip": CLIP_FRAMES,
         "seed": seed,
+        "restorer": restorer,
         "cases": report_cases,
         "families": {k: summarise(v) for k, v in pooled.items() if v},
         "not_run": not_run,

@@ -124,7 +124,9 @@ def to_markdown(report: dict[str, object]) -> str:
         f"Photos: {len(report.get('photos', []))} from {report.get('source', '?')}; "
         f"{report['per_case']} frames per image case, {report['clips']} clips of "
         f"{report['frames_per_clip']} frames per H.264 case, seed {report['seed']}. "
-        "Pipeline: `Pipeline.create()` (shipped tflite-int8 models, IMAGE mode, defaults).",
+        "Pipeline: `Pipeline.create(PipelineOptions(restorer="
+        f"{report.get('restorer', 'fast')!r}))` (shipped tflite-int8 models, IMAGE mode, "
+        "otherwise defaults).",
     ]
     missing = report.get("missing_photos") or []
     if missing:

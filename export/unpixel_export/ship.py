@@ -19,6 +19,11 @@ from unpixel.manifest import SCHEMA, ModelEntry, entry_to_dict, sha256_file
 NORMALISATION = "RGB (not BGR), float32 in [0, 1] = uint8 / 255; output the same (restorer)"
 
 
+def tier_of_name(stem: str) -> str:
+    """A restorer's tier from its file name: ``restorer_quality_x2`` -> "quality", else "fast"."""
+    return "quality" if stem.startswith("restorer_quality_") else "fast"
+
+
 def count_macs(model: Any) -> int:
     """Multiply-accumulates of one forward pass; spatial dims that are None count as 1."""
     import keras
@@ -94,6 +99,7 @@ def keras_entry(path: Path, models_dir: Path, metrics: dict[str, Any]) -> ModelE
         extra["tile"] = tile
         extra["macs_per_pixel"] = macs / (tile * tile)
     else:
+        extra["tier"] = tier_of_name(path.stem)
         extra["macs_per_lr_pixel"] = macs
         extra["macs_per_output_pixel"] = macs / (scale * scale)
     return ModelEntry(

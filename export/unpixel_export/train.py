@@ -26,6 +26,7 @@ from unpixel_export.data import (
     to_model_input,
 )
 from unpixel_export.keras_infer import save_keras
+from unpixel_export.restore_data import MIXES, damaged_pair
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,8 @@ class TrainOptions:
     resume: bool = False
     init: Path | None = None  # start from these weights (fine-tuning), with a fresh schedule
     negative_mix: str = "base"  # classifier: shares of the clean kinds (data.NEGATIVE_MIXES)
+    tier: str = "fast"  # restorer: models.RESTORER_TIERS
+    damage: str = "clean"  # restorer: restore_data.MIXES ("clean": the original pairs)
 
 
 Sampler = Callable[[np.random.Generator, PhotoBank, int], tuple[np.ndarray, np.ndarray]]
@@ -67,8 +70,15 @@ def _classifier_batch(opts: TrainOptions) -> Sampler:
 
 
 def _restorer_batch(opts: TrainOptions) -> Sampler:
+    mix = MIXES[opts.damage]  # KeyError before any photo loads
+
+    def pair(rng: np.random.Generator, bank: PhotoBank) -> tuple[np.ndarray, np.ndarray]:
+        if opts.damage == "clean":  # the shipped models' draws, kept reproducible
+            return restorer_pair(rng, bank, opts.scale, opts.lr_patch)
+        return damaged_pair(rng, bank, opts.scale, opts.lr_patch, mix)
+
     def make(rng: np.random.Generator, bank: PhotoBank, n: int) -> tuple[np.ndarray, np.ndarray]:
-        pairs = [restorer_pair(rng, bank, opts.scale, opts.lr_patch) for _ in range(n)]
+        pairs = [pair(rng, bank) for _ in range(n)]
         return (
             to_model_input(np.stack([p[0] for p in pairs])),
             to_model_input(np.stack([p[1] for p in pairs])),
@@ -108,19 +118,23 @@ def _build(opts: TrainOptions, init: Any = None) -> Any:
     """
     import keras
 
-    from unpixel_export.models import build_classifier, build_restorer
+    from unpixel_export.models import build_classifier, build_restorer_tier
 
     keras.utils.set_random_seed(opts.seed)
     total = opts.epochs * opts.steps
     schedule = keras.optimizers.schedules.CosineDecay(opts.learning_rate, total, alpha=0.02)
     optimizer = keras.optimizers.Adam(schedule)
-    if init is not None:
+    if init is not None and opts.task == "restorer" and _narrower(init, opts.tier):
+        from unpixel_export.widen import widen
+
+        model = widen(init, build_restorer_tier(opts.scale, opts.tier), opts.seed)
+    elif init is not None:
         model = keras.Model.from_config(init.get_config())
         model.set_weights(init.get_weights())
     elif opts.task == "classifier":
         model = build_classifier(opts.tile, opts.alpha, opts.s2d)
     else:
-        model = build_restorer(opts.scale)
+        model = build_restorer_tier(opts.scale, opts.tier)
     if opts.task == "classifier":
         model.compile(
             optimizer,
@@ -132,6 +146,15 @@ def _build(opts: TrainOptions, init: Any = None) -> Any:
         # then pulls the correction branch to exactly zero (its ReLUs die).
         model.compile(optimizer, "mean_squared_error", metrics=["mean_absolute_error"])
     return model
+
+
+def _narrower(model: Any, tier: str) -> bool:
+    """Whether ``model`` (a restorer) is narrower than ``tier``: fine-tuning then widens it."""
+    from unpixel_export.models import RESTORER_TIERS
+
+    filters, kernel2 = RESTORER_TIERS[tier]
+    conv2 = model.get_layer("conv2")
+    return (conv2.filters, conv2.kernel_size[0]) != (filters, kernel2)
 
 
 def _log_callback(opts: TrainOptions, log: dict[str, Any], log_path: Path) -> Any:

@@ -43,6 +43,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="classifier: shares of the clean tile kinds",
     )
     p.add_argument(
+        "--tier",
+        choices=("fast", "quality"),
+        default="fast",
+        help="restorer: fast (16 filters) or quality (32 filters, a 3x3 second conv)",
+    )
+    p.add_argument(
+        "--damage",
+        choices=("clean", "real"),
+        default="clean",
+        help="restorer: clean (mean mosaics, light JPEG) or real (sampled, min/max, JPEG "
+        "q30-95, H.264, resized: the real-world evaluation's families)",
+    )
+    p.add_argument(
         "--space-to-depth",
         type=int,
         default=1,
@@ -86,7 +99,8 @@ def run(args: argparse.Namespace) -> int:
     """
     from unpixel_export.train import TrainOptions, train
 
-    name = "classifier" if args.task == "classifier" else f"restorer_x{args.scale}"
+    tier = "" if args.tier == "fast" else f"_{args.tier}"
+    name = "classifier" if args.task == "classifier" else f"restorer{tier}_x{args.scale}"
     opts = TrainOptions(
         task=args.task,
         scale=args.scale,
@@ -102,6 +116,8 @@ def run(args: argparse.Namespace) -> int:
         init=args.init,
         negative_mix=args.negative_mix,
         s2d=args.s2d,
+        tier=args.tier,
+        damage=args.damage,
     )
     train_paths, val_paths = split_paths(args.images, args.corpus)
     log = train(opts, train_paths, val_paths)

@@ -11,6 +11,7 @@ from typing import Any
 from unpixel.errors import SinkError, SourceError, UnpixelError
 from unpixel.formats import BACKENDS, PRECISIONS, precisions_of
 from unpixel.interrupt import StopRequest, stop_on_signals
+from unpixel.options import RESTORER_TIERS
 from unpixel.terminal import closed, say, write
 from unpixel.validate import opencv_str
 
@@ -43,6 +44,12 @@ def add_model_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--models-dir", type=Path, help="a folder with manifest.json (default: shipped)")
     p.add_argument(
+        "--restorer",
+        choices=RESTORER_TIERS,
+        default="fast",
+        help="restorer tier: fast (default) or quality (better, about 3x the restore cost)",
+    )
+    p.add_argument(
         "--sweep",
         type=int,
         default=1,
@@ -68,6 +75,7 @@ def options_from(args: argparse.Namespace, **kw: Any) -> Any:
         delegate=args.delegate,
         strict=args.strict,
         models_dir=args.models_dir,
+        restorer=getattr(args, "restorer", "fast"),
         **kw,
     )
 

@@ -33,6 +33,10 @@ def default_models_dir() -> Path:
     return Path(__file__).resolve().parent / "models"
 
 
+RESTORER_TIERS = ("fast", "quality")
+"""The restorer tiers the shipped models come in: ``fast`` (the default; 16 filters) and
+``quality`` (32 filters, about 3x the work per pixel, for a better restoration)."""
+
 MAX_THREADS = 256
 """Most CPU threads a model may be given: LiteRT starts them all (10**6 never returned)."""
 
@@ -52,6 +56,8 @@ class PipelineOptions:
         models_dir: a folder with ``manifest.json`` (sha256 checked); default: shipped models.
         classifier: a classifier file to use instead of the manifest's (not hash-checked).
         restorers: scale -> restorer file, instead of the manifest's.
+        restorer: the restorer tier the manifest's models are taken from, one of
+            :data:`RESTORER_TIERS` ("fast" or "quality").
         threshold: tile score threshold; default: the one shipped with the classifier.
         running_mode: IMAGE, VIDEO or LIVE_STREAM.
         result_callback: LIVE_STREAM only: called as ``callback(result, frame, timestamp_ms)``.
@@ -72,6 +78,7 @@ class PipelineOptions:
     models_dir: Path | None = None
     classifier: Path | None = None
     restorers: dict[int, Path] = field(default_factory=dict)
+    restorer: str = "fast"
     threshold: float | None = None
     running_mode: RunningMode = RunningMode.IMAGE
     result_callback: Callable[..., Any] | None = None
@@ -98,6 +105,10 @@ class PipelineOptions:
         check_int("sweep", self.sweep, low=1, high=8)
         if self.sweep > 1 and self.running_mode is RunningMode.IMAGE:
             raise ValueError("sweep spreads detection over frames: use VIDEO or LIVE_STREAM")
+        if self.restorer not in RESTORER_TIERS:
+            raise ValueError(
+                f"restorer must be one of {', '.join(RESTORER_TIERS)}, got {self.restorer!r}"
+            )
         if not isinstance(self.restorers, dict):
             raise TypeError(f"restorers must be a dict of scale -> file, got {self.restorers!r}")
         for scale in self.restorers:

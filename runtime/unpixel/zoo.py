@@ -25,11 +25,20 @@ class ModelFiles:
     restorers: dict[int, Path]
 
 
-def _find(entries: list[ModelEntry], fmt: Format, task: str, scale: int | None) -> ModelEntry:
+def tier_of(entry: ModelEntry) -> str:
+    """A restorer entry's tier (``extra["tier"]``); entries from before tiers are "fast"."""
+    return str(entry.extra.get("tier", "fast"))
+
+
+def _find(
+    entries: list[ModelEntry], fmt: Format, task: str, scale: int | None, tier: str = "fast"
+) -> ModelEntry:
     for e in entries:
-        if e.format == fmt.name and e.task == task and (scale is None or e.scale == scale):
+        same_model = e.task == task and (scale is None or e.scale == scale)
+        if same_model and e.format == fmt.name and (task != "restorer" or tier_of(e) == tier):
             return e
     what = task if scale is None else f"{task} x{scale}"
+    what += f" ({tier} tier)" if task == "restorer" and tier != "fast" else ""
     raise ModelError(
         f"the manifest has no {what} in format {fmt.name!r}; "
         f"run: unpixel export --formats {fmt.name}"
@@ -87,5 +96,6 @@ def resolve(options: PipelineOptions) -> ModelFiles:
         if scale in options.restorers:
             restorers[scale] = Path(options.restorers[scale])
         else:
-            restorers[scale] = _verified(_find(entries, fmt, "restorer", scale), root)
+            entry = _find(entries, fmt, "restorer", scale, options.restorer)
+            restorers[scale] = _verified(entry, root)
     return ModelFiles(fmt, classifier, threshold, restorers)

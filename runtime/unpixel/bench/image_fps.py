@@ -35,8 +35,11 @@ def timed_pipeline(
     precision: str,
     threads: int,
     models_dir: Path | None = None,
+    restorer: str = "fast",
 ) -> Iterator[tuple[Any, InvokeTimer]]:
     """A pipeline on the shipped models (or ``models_dir``'s), its engines timed by one timer.
+
+    ``restorer``: the restorer tier (:attr:`~unpixel.options.PipelineOptions.restorer`).
 
     Yields:
         The pipeline and the :class:`~unpixel.engines.InvokeTimer` set on all its engines.
@@ -46,7 +49,11 @@ def timed_pipeline(
     from unpixel.pipeline import Pipeline
 
     options = PipelineOptions(
-        backend=backend, precision=precision, num_threads=threads, models_dir=models_dir
+        backend=backend,
+        precision=precision,
+        num_threads=threads,
+        models_dir=models_dir,
+        restorer=restorer,
     )
     with Pipeline.create(options) as pipe:
         timer = InvokeTimer()
@@ -96,10 +103,11 @@ def bench_pipeline(
     warmup: int = 1,
     block: int = BLOCK,
     models_dir: Path | None = None,
+    restorer: str = "fast",
 ) -> list[dict[str, Any]]:
     """Frame time of every resolution x coverage: medians of ``runs`` frames after warm-up."""
     out = []
-    with timed_pipeline(backend, precision, threads, models_dir) as (pipe, timer):
+    with timed_pipeline(backend, precision, threads, models_dir, restorer) as (pipe, timer):
         for width, height in resolutions:
             for coverage in coverages:
                 frame = bench_frame(width, height, coverage, block)
@@ -115,6 +123,7 @@ def bench_pipeline(
                         "height": height,
                         "coverage": coverage,
                         "block": block,
+                        "restorer": restorer,
                         "runs": runs,
                         **summarize_frames(rows),
                     }

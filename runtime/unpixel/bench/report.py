@@ -165,6 +165,21 @@ def pipeline_table(rows: list[dict[str, Any]]) -> str:
     return markdown_table(headers, body, [False, True, False] + [True] * (len(headers) - 3))
 
 
+def tiers_table(rows: list[dict[str, Any]]) -> str:
+    """Per restorer tier: FPS, restore time and PSNR at b = 2, 3, 4."""
+    body = [
+        (
+            r["restorer"],
+            fmt(r["fps"]),
+            fmt(r["stages_ms"].get("restore"), 2),
+            *(fmt(r["psnr_by_block"].get(b), 2) for b in ("2", "3", "4")),
+        )
+        for r in rows
+    ]
+    headers = ("tier", "FPS", "restore ms", "PSNR b=2", "PSNR b=3", "PSNR b=4")
+    return markdown_table(headers, body, [False] + [True] * 5)
+
+
 def video_label(clip: str) -> str:
     """A VIDEO clip's short name for the tables."""
     from unpixel.bench.video_fps import CLIP_LABELS
@@ -283,6 +298,13 @@ def full_report(result: dict[str, Any]) -> str:
             "",
             "Pipeline (b = 4 mosaic over the pixelated share; medians):",
             pipeline_table(result["pipeline"]),
+        ]
+    if result.get("tiers"):
+        parts += [
+            "",
+            "Restorer tiers (the same 1280x720 b = 4 frame, one after the other; PSNR of the "
+            "tier's int8 restorers from the manifest's parity figures):",
+            tiers_table(result["tiers"]),
         ]
     if result.get("video"):
         n = result["video"][0]["frames"]

@@ -21,6 +21,7 @@ from unpixel.bench.measure import code_version, interleaved_ms, machine, summari
 from unpixel.bench.model_latency import ModelCase, model_cases, run_model
 from unpixel.bench.roof import default_roof_file, measure_roof
 from unpixel.bench.targets import check_targets
+from unpixel.bench.tiers import bench_tiers
 from unpixel.bench.video_fps import SWEEPS, VIDEO_RESOLUTIONS, bench_video
 from unpixel.bench.workloads import COVERAGES, RESOLUTIONS, model_input
 from unpixel.formats import DEPLOY_FORMATS, Format, get_format
@@ -200,6 +201,16 @@ def run_bench(settings: BenchSettings, log: Callable[[str], None] = _log) -> dic
             models_dir=settings.models_dir,
         )
     result["pipeline"] = pipeline
+    tier_format = get_format(settings.pipeline_formats[0]) if settings.pipeline_formats else None
+    if tier_format is not None and _runnable([tier_format.name]):
+        log(f"tiers: {tier_format.name} restorer tiers at {HEADLINE_FRAME[0]}x{HEADLINE_FRAME[1]}")
+        result["tiers"] = bench_tiers(
+            tier_format,
+            settings.pipeline_threads,
+            HEADLINE_FRAME,
+            settings.pipeline_runs,
+            settings.models_dir,
+        )
     result["video"] = run_video(settings, pipeline, log)
 
     log("baselines: OpenCV bicubic")
@@ -301,4 +312,7 @@ def headline(result: dict[str, Any]) -> dict[str, float]:
     ratio = result.get("ratios", {}).get("restorer_x4_int8_vs_fp32")
     if ratio:
         out["restorer_x4_int8_vs_fp32"] = ratio["speedup"]
+    for row in result.get("tiers", []):
+        if (row["backend"], row["precision"]) == ("litert", "int8"):
+            out[f"fps_{row['restorer']}_{row['width']}x{row['height']}_100"] = row["fps"]
     return out
