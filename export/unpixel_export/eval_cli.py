@@ -155,15 +155,18 @@ def _restore(args: argparse.Namespace, paths: list[Path]) -> tuple[str, dict[str
     from unpixel_export.keras_infer import load_keras, restorer_upscale
     from unpixel_export.restore_eval import evaluate_restoration
 
-    restorers = {}
-    for scale in (2, 3, 4):
-        path = args.restorers / f"restorer_x{scale}.keras"
-        if path.is_file():
-            restorers[scale] = restorer_upscale(load_keras(path))
+    tiers: dict[str, dict[int, object]] = {}
+    for tier, prefix in (("restorer", "restorer"), ("quality", "restorer_quality")):
+        for scale in (2, 3, 4):
+            path = args.restorers / f"{prefix}_x{scale}.keras"
+            if path.is_file():
+                tiers.setdefault(tier, {})[scale] = restorer_upscale(load_keras(path))
+    restorers = tiers.pop("restorer", {})
     photos = load_photos(paths)
-    report = evaluate_restoration(photos, restorers, seed=args.seed)
+    report = evaluate_restoration(photos, restorers, seed=args.seed, others=tiers)  # type: ignore[arg-type]
     head = (
         f"Restoration of mean mosaics, seed {args.seed}; restorers x{sorted(restorers)} "
+        f"(*restorer*: the fast tier{'; *quality*: the quality tier' if tiers else ''}) "
         f"from {args.restorers}; PSNR/SSIM with a border of b pixels ignored."
     )
     return head + "\n\n" + report.to_markdown(), report.to_dict()

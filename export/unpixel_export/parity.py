@@ -3,8 +3,9 @@
 Per format: max abs output difference from Keras on the same inputs; classifier tile F1 and
 FPR (the detection tile protocol, shipped threshold); restorer PSNR per block size (the
 restoration protocol); file size. Bars (the export issue): float formats within their
-table tolerance of Keras; int8 restorers within 0.15 dB PSNR of Keras at b = 2, 3, 4; the
-int8 classifier's F1 within 0.5 points of Keras and its FPR <= 1%.
+table tolerance of Keras; int8 restorers of each tier within 0.1 dB PSNR of Keras at b = 2, 3,
+4 (issue 19; the export issue asked 0.15); the int8 classifier's F1 within 0.5 points of Keras
+and its FPR <= 1%. The quality tier's restorers get their own PSNR table.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from unpixel_export.detect_eval import calibrate_threshold, tile_cases
 from unpixel_export.keras_infer import classifier_predict, load_keras, restorer_upscale
 from unpixel_export.restore_eval import evaluate_restoration
 
-INT8_PSNR_DROP = 0.15
+INT8_PSNR_DROP = 0.1
 INT8_F1_DROP = 0.005
 MAX_FPR = 0.01
 
@@ -61,6 +62,7 @@ class ParityReport:
     max_abs: dict[tuple[str, str], float] = field(default_factory=dict)
     detection: dict[str, DetectionStats] = field(default_factory=dict)  # by format
     psnr: dict[str, dict[int, float]] = field(default_factory=dict)  # restorers, by format
+    quality_psnr: dict[str, dict[int, float]] = field(default_factory=dict)  # quality tier
     sizes: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def checks(self) -> dict[str, bool]:
@@ -76,12 +78,14 @@ class ParityReport:
                 if FORMATS[fmt].precision == "int8":
                     out[f"classifier {fmt} F1 within 0.5 pt"] = s.f1 >= ref.f1 - INT8_F1_DROP
                     out[f"classifier {fmt} FPR <= 1%"] = s.fpr <= MAX_FPR
-        if "keras" in self.psnr:
-            for fmt, row in self.psnr.items():
+        for tier, table in (("", self.psnr), ("quality ", self.quality_psnr)):
+            if "keras" not in table:
+                continue
+            for fmt, row in table.items():
                 if FORMATS[fmt].precision == "int8":
                     for b in (2, 3, 4):
-                        ok = row[b] >= self.psnr["keras"][b] - INT8_PSNR_DROP
-                        out[f"restorer {fmt} b={b} within {INT8_PSNR_DROP} dB"] = ok
+                        ok = row[b] >= table["keras"][b] - INT8_PSNR_DROP
+                        out[f"{tier}restorer {fmt} b={b} within {INT8_PSNR_DROP} dB"] = ok
         return out
 
     def threshold_of(self, fmt: str) -> float:
@@ -119,6 +123,22 @@ class ParityReport:
             cells += [f"{v:.2f}" for _, v in sorted(self.psnr.get(fmt, {}).items())]
             cells.append(f"{size / 1024:.0f} KiB")
             lines.append("| " + " | ".join(cells) + " |")
+        if self.quality_psnr:
+            blocks = sorted(next(iter(self.quality_psnr.values())))
+            lines += [
+                "",
+                "Quality tier restorers, per format:",
+                "",
+                "| format | restorer max abs (x2/x3/x4) | "
+                + " | ".join(f"PSNR b={b}" for b in blocks)
+                + " |",
+                "|---|" + "---:|" * (1 + len(blocks)),
+            ]
+            for fmt, row in self.quality_psnr.items():
+                rdiff = [self.max_abs.get((f"restorer_quality_x{s}", fmt)) for s in (2, 3, 4)]
+                cells = [fmt, " / ".join(_num(d) for d in rdiff)]
+                cells += [f"{row[b]:.2f}" for b in blocks]
+                lines.append("| " + " | ".join(cells) + " |")
         checks = self.checks()
         passed = sum(checks.values())
         lines += ["", f"Bars met: {passed} of {len(checks)}."]
@@ -133,6 +153,7 @@ class ParityReport:
             "max_abs": {f"{n} {f}": v for (n, f), v in self.max_abs.items()},
             "detection": {f: s.to_dict() for f, s in self.detection.items()},
             "psnr": self.psnr,
+            "quality_psnr": self.quality_psnr,
             "bytes": {f"{n} {f}": v for (n, f), v in self.sizes.items()},
             "checks": self.checks(),
         }
@@ -184,7 +205,7 @@ def evaluate_parity(
     formats = sorted({e.format for e in entries}, key=list(FORMATS).index)
     for fmt_name in formats:
         fmt: Format = FORMATS[fmt_name]
-        restorers = {}
+        tiers: dict[str, dict[int, Any]] = {}
         for name, model in keras_models.items():
             entry = by_key.get((name, fmt_name))
             if entry is None:
@@ -207,14 +228,16 @@ def evaluate_parity(
                 report.max_abs[(name, fmt_name)] = float(diff)
             else:
                 up = restorer_upscale(model) if engine is None else engine_upscale(engine)
-                restorers[int(entry.scale or 2)] = up
+                tier = str(entry.extra.get("tier", "fast"))
+                tiers.setdefault(tier, {})[int(entry.scale or 2)] = up
                 if engine is not None:
                     x = np.stack(crops)
                     ref = np.asarray(model(to_model_input(x), training=False))
                     out = engine.run(np.ascontiguousarray(x[..., ::-1]))
                     report.max_abs[(name, fmt_name)] = float(np.abs(out - ref).max())
-        if restorers:
+        for tier, restorers in tiers.items():
             r = evaluate_restoration(photos, restorers, seed=seed)
-            report.psnr[fmt_name] = {b: r.mean("psnr", b, "restorer") for b in r.psnr}
+            table = report.psnr if tier == "fast" else report.quality_psnr
+            table[fmt_name] = {b: r.mean("psnr", b, "restorer") for b in r.psnr}
         print(f"parity: {fmt_name} done", flush=True)
     return report

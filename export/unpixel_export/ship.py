@@ -57,9 +57,8 @@ def keras_entry(path: Path, models_dir: Path, metrics: dict[str, Any]) -> ModelE
     model = keras.saving.load_model(path, safe_mode=True)
     task = "classifier" if path.stem == "classifier" else "restorer"
     scale = None if task == "classifier" else int(path.stem.rsplit("x", 1)[1])
-    log_path = models_dir / "training" / f"{path.stem}.json"
-    log = json.loads(log_path.read_text()) if log_path.exists() else {}
-    opts = log.get("options", {})
+    logs = _training_logs(models_dir, path.stem)
+    first = logs[0][1] if logs else {}
     macs = count_macs(model)
     extra: dict[str, Any] = {
         "normalisation": NORMALISATION,
@@ -67,31 +66,13 @@ def keras_entry(path: Path, models_dir: Path, metrics: dict[str, Any]) -> ModelE
         "macs": macs,
         "metrics": metrics,
         "produced_by": {
-            "command": (
-                f"unpixel train {task}"
-                + (f" --scale {scale}" if scale else "")
-                + (f" --space-to-depth {opts['s2d']}" if opts.get("s2d", 1) > 1 else "")
-                + f" --epochs {opts.get('epochs')} --steps {opts.get('steps')} "
-                f"--batch {opts.get('batch')} --seed {opts.get('seed')}"
-            ),
-            "data": f"data/corpus.json train split ({log.get('train_photos')} photos); "
-            f"validation split ({log.get('validation_photos')} photos) held out",
-            "training_log": str(log_path.relative_to(models_dir)) if log else None,
+            "command": " && ".join(_command(task, log.get("options", {})) for _, log in logs)
+            or f"unpixel train {task}",
+            "data": f"data/corpus.json train split ({first.get('train_photos')} photos); "
+            f"validation split ({first.get('validation_photos')} photos) held out",
+            "training_logs": [str(p.relative_to(models_dir)) for p, _ in logs],
         },
     }
-    tuned_path = models_dir / "training" / f"{path.stem}_ft.json"
-    if tuned_path.exists():
-        t = json.loads(tuned_path.read_text())["options"]
-        mix = t.get("negative_mix", "base")
-        extra["produced_by"]["command"] += (
-            f" && unpixel train {task}"
-            + (f" --scale {scale}" if scale else "")
-            + f" --init models/{path.name} --epochs {t['epochs']} --steps {t['steps']} "
-            f"--batch {t['batch']} --learning-rate {t['learning_rate']} --seed {t['seed']}"
-            + (f" --negative-mix {mix}" if mix != "base" else "")
-            + " (fine-tune)"
-        )
-        extra["produced_by"]["fine_tune_log"] = str(tuned_path.relative_to(models_dir))
     if task == "classifier":
         if "threshold" in metrics:
             extra["threshold"] = metrics["threshold"]
@@ -115,6 +96,43 @@ def keras_entry(path: Path, models_dir: Path, metrics: dict[str, Any]) -> ModelE
         outputs=_io(model.outputs),
         extra=extra,
     )
+
+
+def _training_logs(models_dir: Path, stem: str) -> list[tuple[Path, dict[str, Any]]]:
+    """The logs of the runs that made ``stem``, in order: from scratch, then each fine-tune.
+
+    A restorer's chain: ``restorer_xN`` (clean data), ``_ft``, ``_real`` (the real-world
+    damage); the quality tier ``restorer_quality_xN`` continues from the fast one's chain.
+    """
+    base = stem.replace("restorer_quality_", "restorer_")
+    names = [base, f"{base}_ft"] + ([f"{base}_real"] if base.startswith("restorer_") else [])
+    names += [stem] if stem != base else []
+    out = []
+    for name in names:
+        log = models_dir / "training" / f"{name}.json"
+        if log.exists():
+            out.append((log, json.loads(log.read_text())))
+    return out
+
+
+def _command(task: str, o: dict[str, Any]) -> str:
+    """The ``unpixel train`` command a training log's options stand for."""
+    cmd = f"unpixel train {task}" + (f" --scale {o['scale']}" if task == "restorer" else "")
+    if o.get("tier", "fast") != "fast":
+        cmd += f" --tier {o['tier']}"
+    if o.get("s2d", 1) > 1:
+        cmd += f" --space-to-depth {o['s2d']}"
+    if o.get("damage", "clean") != "clean":
+        cmd += f" --damage {o['damage']}"
+    if o.get("init"):
+        cmd += f" --init {o['init']}"
+    cmd += f" --epochs {o.get('epochs')} --steps {o.get('steps')} --batch {o.get('batch')}"
+    if o.get("init"):
+        cmd += f" --learning-rate {o.get('learning_rate')}"
+    cmd += f" --seed {o.get('seed')}"
+    if o.get("negative_mix", "base") != "base":
+        cmd += f" --negative-mix {o['negative_mix']}"
+    return cmd + (" (fine-tune)" if o.get("init") else "")
 
 
 def copy_logs(models_dir: Path, train_dir: Path = Path("out/train")) -> None:
@@ -160,8 +178,9 @@ def attach_parity(models_dir: Path, reports: Path) -> None:
             if own is not None:  # this artifact's own operating point, from the train split
                 m["threshold"] = own
                 entry["threshold_calibrated_on"] = "train"
-        if m["task"] == "restorer" and m["format"] in parity["psnr"]:
-            entry["psnr_cascade_by_block"] = parity["psnr"][m["format"]]
+        table = parity.get("psnr" if m.get("tier", "fast") == "fast" else "quality_psnr", {})
+        if m["task"] == "restorer" and m["format"] in table:
+            entry["psnr_cascade_by_block"] = table[m["format"]]
         m["parity"] = entry
     write_atomic(path, (json.dumps(doc, indent=1) + "\n").encode())
 
