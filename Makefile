@@ -35,8 +35,9 @@ test: $(VENV)/.all
 corpus: $(VENV)/.all
 	$(BIN)/unpixel data --output data/corpus.json
 
-## Train every model from scratch on the corpus (about an hour on 2 cores; run in the background),
-## then make the weights float16-exact (the fp16 exports compute the Keras models' function).
+## Train every model from scratch on the corpus (about two hours on 2 cores; run in the background;
+## the tier step resumes from out/tiers, delete it to retrain those), then make the weights
+## float16-exact (the fp16 exports compute the Keras models' function).
 models: $(VENV)/.all
 	$(BIN)/unpixel train classifier --space-to-depth 2 --epochs 40 --steps 400 --batch 64
 	$(BIN)/unpixel train classifier --init models/classifier.keras --epochs 10 --steps 400 \
@@ -45,8 +46,10 @@ models: $(VENV)/.all
 	for s in 2 3 4; do $(BIN)/unpixel train restorer --scale $$s --epochs 40 --steps 400 --batch 32; done
 	$(BIN)/unpixel train restorer --scale 2 --init models/restorer_x2.keras --epochs 15 --steps 400 \
 		--batch 32 --learning-rate 1e-3 --seed 1 --workdir out/train/restorer_x2_ft
-	$(BIN)/python scripts/make_fp16_exact.py models/classifier.keras models/restorer_x2.keras \
-		models/restorer_x3.keras models/restorer_x4.keras
+	BIN=$(BIN) scripts/train_restorer_tiers.sh  # the quality tier, real-world damage: out/tiers
+	cp out/tiers/restorer_quality_x?.keras models/
+	$(BIN)/python scripts/make_fp16_exact.py models/classifier.keras models/restorer_x?.keras \
+		models/restorer_quality_x?.keras
 	$(MAKE) reports
 
 ## The hostile-input suite (prints its case count), then peak memory of the largest restores
@@ -59,6 +62,8 @@ reliability: $(VENV)/.all
 reports: $(VENV)/.all
 	$(BIN)/unpixel eval --task detect --recalibrate --json reports/detect_validation.json --markdown reports/detect_validation.md
 	$(BIN)/unpixel eval --task restore --json reports/restore_validation.json --markdown reports/restore_validation.md
+	$(BIN)/unpixel eval --task restore-real --per-case 16 --clips 4 \
+		--json reports/restore_real_validation.json --markdown reports/restore_real_validation.md
 	$(BIN)/unpixel eval --task grid --trials 4 --json reports/grid_validation.json --markdown reports/grid_validation.md
 	$(BIN)/python -m unpixel_export.ship
 	$(BIN)/unpixel export
@@ -66,6 +71,8 @@ reports: $(VENV)/.all
 	$(BIN)/unpixel eval --task pipeline --json reports/pipeline_validation.json --markdown reports/pipeline_validation.md
 	$(BIN)/unpixel eval --task realworld --per-case 48 --clips 12 --json reports/realworld_validation.json \
 		--markdown reports/realworld_validation.md
+	$(BIN)/unpixel eval --task realworld --restorer quality --per-case 48 --clips 12 \
+		--json reports/realworld_quality_validation.json --markdown reports/realworld_quality_validation.md
 	$(BIN)/python scripts/readme_accuracy.py
 	$(BIN)/python -m unpixel_export.ship
 

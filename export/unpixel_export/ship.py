@@ -101,12 +101,11 @@ def keras_entry(path: Path, models_dir: Path, metrics: dict[str, Any]) -> ModelE
 def _training_logs(models_dir: Path, stem: str) -> list[tuple[Path, dict[str, Any]]]:
     """The logs of the runs that made ``stem``, in order: from scratch, then each fine-tune.
 
-    A restorer's chain: ``restorer_xN`` (clean data), ``_ft``, ``_real`` (the real-world
-    damage); the quality tier ``restorer_quality_xN`` continues from the fast one's chain.
+    A restorer's chain: ``restorer_xN`` (clean data), then ``_ft``; the quality tier
+    ``restorer_quality_xN`` continues from the fast one's chain.
     """
     base = stem.replace("restorer_quality_", "restorer_")
-    names = [base, f"{base}_ft"] + ([f"{base}_real"] if base.startswith("restorer_") else [])
-    names += [stem] if stem != base else []
+    names = [base, f"{base}_ft"] + ([stem] if stem != base else [])
     out = []
     for name in names:
         log = models_dir / "training" / f"{name}.json"

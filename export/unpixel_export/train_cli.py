@@ -50,10 +50,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--damage",
-        choices=("clean", "real"),
+        choices=("clean", "real", "mostly-mean"),
         default="clean",
-        help="restorer: clean (mean mosaics, light JPEG) or real (sampled, min/max, JPEG "
-        "q30-95, H.264, resized: the real-world evaluation's families)",
+        help="restorer: clean (mean mosaics, light JPEG), real (sampled, min/max, JPEG "
+        "q30-95, H.264, resized: the real-world evaluation's families) or mostly-mean "
+        "(that damage on 80%% mean mosaics)",
     )
     p.add_argument(
         "--space-to-depth",

@@ -106,3 +106,20 @@ def test_train_without_photos_fails_clearly(tmp_path, capsys):
     rc, out, _ = _train(["restorer", "--images", str(tmp_path / "empty")], tmp_path, "x")
     assert rc == 1 and not out.exists()
     assert "need photos" in capsys.readouterr().err
+
+
+def test_quality_tier_on_real_damage_widens_the_fast_model_it_starts_from(tmp_path, photo_dir):
+    common = ["restorer", "--scale", "2", "--images", str(photo_dir), "--epochs", "1"]
+    rc, fast, _ = _train([*common, "--damage", "real"], tmp_path, "fast")
+    assert rc == 0
+    rc, quality, work = _train(
+        [*common, "--tier", "quality", "--init", str(fast), "--learning-rate", "0"],
+        tmp_path,
+        "quality",
+    )
+    assert rc == 0
+    log = json.loads((work / "log.json").read_text())
+    assert log["options"]["tier"] == "quality" and log["parameters"] > 20_000
+    a, b = load_keras(fast), load_keras(quality)
+    x = np.random.default_rng(0).random((1, 9, 11, 3)).astype(np.float32)
+    np.testing.assert_allclose(np.asarray(b(x)), np.asarray(a(x)), atol=2e-6)  # lr 0: unchanged
