@@ -100,6 +100,7 @@ def gate_settings(keras: bool = True) -> Any:
         formats=(),
         skip_models=True,
         roof=False,
+        tiers=False,
         resolutions=((640, 480), (1280, 720)),
         coverages=(0.0, 1.0),
         pipeline_runs=7,

@@ -109,3 +109,25 @@ def test_detect_reports_a_non_integer_period(tmp_path, mosaic, astronaut, capsys
     assert rows[str(shown)]["period"] == pytest.approx(511 / 227, rel=0.01)
     assert rows[str(shown)]["block"] == 2
     assert rows[str(mosaic)]["period"] is None  # an integer grid
+
+
+def test_restorer_tier_flag_reaches_the_pipeline_and_both_tiers_restore(tmp_path, mosaic):
+    """Each shipped tier restores the mosaic (the quality tier differently from the fast)."""
+    from unpixel.bench.tiers import shipped_tiers
+    from unpixel.formats import get_format
+
+    outs = {}
+    for tier in shipped_tiers(get_format("tflite-int8")):
+        out = tmp_path / f"{tier}.png"
+        assert main(["restore", str(mosaic), "-o", str(out), "--restorer", tier]) == 0
+        outs[tier] = cv2.imread(str(out))
+    truth = cv2.imread(str(mosaic))
+    assert all(not np.array_equal(o, truth) for o in outs.values())
+    if len(outs) == 2:
+        assert not np.array_equal(outs["fast"], outs["quality"])
+
+
+def test_an_unknown_restorer_tier_is_a_usage_error(tmp_path, mosaic, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["restore", str(mosaic), "-o", str(tmp_path), "--restorer", "slow"])
+    assert exc.value.code == 2 and "invalid choice: 'slow'" in capsys.readouterr().err

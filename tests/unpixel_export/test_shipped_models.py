@@ -30,9 +30,12 @@ def test_every_keras_model_is_in_the_manifest_with_matching_sha256():
         assert entry.extra["produced_by"]["command"].startswith("unpixel train")
 
 
-@pytest.mark.parametrize("scale", [2, 3, 4])
-def test_restorer_beats_lanczos_on_a_validation_photo(astronaut, scale):
-    (entry,) = [e for e in KERAS if e.task == "restorer" and e.scale == scale]
+RESTORERS = [e for e in KERAS if e.task == "restorer"]
+
+
+@pytest.mark.parametrize("entry", RESTORERS, ids=lambda e: e.name)
+def test_restorer_beats_lanczos_on_a_validation_photo(astronaut, entry):
+    scale = entry.scale
     upscale = restorer_upscale(load_keras(entry.verify(MODELS)))
     hr = astronaut[: 510 // scale * scale, : 510 // scale * scale]
     lr = cell_means(up.pixelate(hr, scale), scale, (0, 0))

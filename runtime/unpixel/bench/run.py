@@ -54,6 +54,7 @@ class BenchSettings:
     keras: bool = True
     keras_max_patches: int | None = 8
     roof: bool = True
+    tiers: bool = True  # the restorer tiers side by side (bench/tiers.py)
     in_process: bool = False
     models_dir: Path | None = None
     skip_models: bool = False
@@ -202,7 +203,7 @@ def run_bench(settings: BenchSettings, log: Callable[[str], None] = _log) -> dic
         )
     result["pipeline"] = pipeline
     tier_format = get_format(settings.pipeline_formats[0]) if settings.pipeline_formats else None
-    if tier_format is not None and _runnable([tier_format.name]):
+    if settings.tiers and tier_format is not None and _runnable([tier_format.name]):
         log(f"tiers: {tier_format.name} restorer tiers at {HEADLINE_FRAME[0]}x{HEADLINE_FRAME[1]}")
         result["tiers"] = bench_tiers(
             tier_format,
