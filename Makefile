@@ -46,7 +46,7 @@ models: $(VENV)/.all
 	for s in 2 3 4; do $(BIN)/unpixel train restorer --scale $$s --epochs 40 --steps 400 --batch 32; done
 	$(BIN)/unpixel train restorer --scale 2 --init models/restorer_x2.keras --epochs 15 --steps 400 \
 		--batch 32 --learning-rate 1e-3 --seed 1 --workdir out/train/restorer_x2_ft
-	BIN=$(BIN) scripts/train_restorer_tiers.sh  # the quality tier, real-world damage: out/tiers
+	BIN=$(BIN) scripts/train_restorer_tiers.sh  # the quality tier (widened fast ones): out/tiers
 	cp out/tiers/restorer_quality_x?.keras models/
 	$(BIN)/python scripts/make_fp16_exact.py models/classifier.keras models/restorer_x?.keras \
 		models/restorer_quality_x?.keras

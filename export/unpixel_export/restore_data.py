@@ -55,7 +55,10 @@ every family of the real-world evaluation in about the shares it has there. ``mo
 the same damage on mostly mean mosaics. The LR image alone does not tell a cell's mean from
 its centre sample, and the two want different outputs: the x2 fast restorer fine-tuned on
 ``real`` lost 0.63 dB on lossless mean mosaics (+0.53 -> -0.10 dB over Lanczos, b = 2;
-log: reports/experiments/restorer_x2_shared_real_damage_log.json), the commonest kind."""
+log: reports/experiments/restorer_x2_shared_real_damage_log.json), the commonest kind; the
+quality tier trained on ``mostly-mean`` gained on sampled mosaics but lost on mean, JPEG'd and
+resized ones (reports/experiments/restore_real_quality_mostly_mean.md), so the shipped
+restorers are trained on ``clean``."""
 
 
 def mosaic(image: np.ndarray, block: int, phase: tuple[int, int], value: str) -> np.ndarray:
