@@ -151,17 +151,27 @@ def shipped_threshold(classifier: Path) -> float | None:
     return None
 
 
-def _restore(args: argparse.Namespace, paths: list[Path]) -> tuple[str, dict[str, object]]:
+def tier_models(folder: Path) -> dict[str, dict[int, object]]:
+    """Tier -> scale -> upscaler of the restorer .keras files in ``folder`` (tiers found only).
+
+    File names as ``unpixel train`` writes them: ``restorer_xN`` (fast), ``restorer_quality_xN``.
+    """
     from unpixel_export.keras_infer import load_keras, restorer_upscale
-    from unpixel_export.restore_eval import evaluate_restoration
 
     tiers: dict[str, dict[int, object]] = {}
-    for tier, prefix in (("restorer", "restorer"), ("quality", "restorer_quality")):
+    for tier, prefix in (("fast", "restorer"), ("quality", "restorer_quality")):
         for scale in (2, 3, 4):
-            path = args.restorers / f"{prefix}_x{scale}.keras"
+            path = folder / f"{prefix}_x{scale}.keras"
             if path.is_file():
                 tiers.setdefault(tier, {})[scale] = restorer_upscale(load_keras(path))
-    restorers = tiers.pop("restorer", {})
+    return tiers
+
+
+def _restore(args: argparse.Namespace, paths: list[Path]) -> tuple[str, dict[str, object]]:
+    from unpixel_export.restore_eval import evaluate_restoration
+
+    tiers = tier_models(args.restorers)
+    restorers = tiers.pop("fast", {})
     photos = load_photos(paths)
     report = evaluate_restoration(photos, restorers, seed=args.seed, others=tiers)  # type: ignore[arg-type]
     head = (
@@ -173,19 +183,13 @@ def _restore(args: argparse.Namespace, paths: list[Path]) -> tuple[str, dict[str
 
 
 def _restore_real(args: argparse.Namespace, paths: list[Path]) -> tuple[str, dict[str, object]]:
-    from unpixel_export.keras_infer import load_keras, restorer_upscale
     from unpixel_export.restore_eval import cascade
     from unpixel_export.restore_real import evaluate, to_markdown
 
-    tiers = {}
-    for tier, prefix in (("fast", "restorer"), ("quality", "restorer_quality")):
-        models = {
-            s: restorer_upscale(load_keras(args.restorers / f"{prefix}_x{s}.keras"))
-            for s in (2, 3, 4)
-            if (args.restorers / f"{prefix}_x{s}.keras").is_file()
-        }
-        if models:
-            tiers[tier] = lambda lr, b, models=models: cascade(models, b)(lr)  # type: ignore[misc]
+    tiers = {
+        tier: lambda lr, b, models=models: cascade(models, b)(lr)  # type: ignore[misc]
+        for tier, models in tier_models(args.restorers).items()
+    }
     if not tiers:
         raise SourceError(f"no restorer_x*.keras in {args.restorers}")
     present = [p for p in paths if p.is_file()]

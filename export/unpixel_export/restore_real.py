@@ -27,6 +27,7 @@ from unpixel.geometry import Box, edge_means
 from unpixel.metrics import psnr
 from unpixel_export import realworld as rw
 from unpixel_export.realworld_cases import Case, Sample, cases
+from unpixel_export.restore_eval import resize_up
 
 RESIZES = ("pillow", "linear", "area")
 FAMILIES = {
@@ -59,7 +60,7 @@ def restore_at_truth(image: np.ndarray, truth: rw.Truth, upscale: Any) -> np.nda
 
 
 def _lanczos(lr: np.ndarray, b: int) -> np.ndarray:
-    return cv2.resize(lr, (lr.shape[1] * b, lr.shape[0] * b), interpolation=cv2.INTER_LANCZOS4)
+    return resize_up(lr, b, cv2.INTER_LANCZOS4)
 
 
 def score(sample: Sample, upscalers: Mapping[str, Any]) -> dict[str, float]:

@@ -14,11 +14,6 @@ from unpixel_export.data import (
 )
 
 
-@pytest.fixture(scope="module")
-def bank(photos):
-    return PhotoBank(list(photos.values()))
-
-
 @pytest.mark.parametrize("block", [2, 5, 9, 16])
 def test_positive_tiles_are_mosaics_of_their_block(bank, block):
     rng = np.random.default_rng(block)

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from unpixel.geometry import cell_means
-from unpixel_export.data import PhotoBank
 from unpixel_export.restore_data import (
     AFTERWARDS,
     CELL_VALUES,
@@ -18,11 +17,6 @@ from unpixel_export.restore_data import (
     mosaic,
     resize_round_trip,
 )
-
-
-@pytest.fixture(scope="module")
-def bank(photos):
-    return PhotoBank(list(photos.values()))
 
 
 @pytest.mark.parametrize("value", CELL_VALUES)
