@@ -1,4 +1,4 @@
-"""Keras -> TFLite (LiteRT): fp32, fp16 weights, or full-integer int8 with uint8 I/O."""
+"""Keras -> TFLite (LiteRT): fp32, fp16 weights, or full-integer int8 with int8 I/O."""
 
 from __future__ import annotations
 
@@ -39,13 +39,29 @@ def keras2tflite(
     precision: str,
     representative: Representative | None = None,
     unit_output: bool = False,
+    io_dtype: str = "int8",
 ) -> bytes:
     """Convert a Keras model to a .tflite flatbuffer.
 
-    ``precision``: "fp32"; "fp16" (weights stored as float16); "int8" (full integer, builtin
-    int8 ops only, uint8 input and output; needs ``representative``). ``unit_output``: an
-    image output, quantised as pixels (scale 1/255, zero point 0) rather than calibrated:
-    the restorer's overshoots gave it ~1.4 levels a code, rounded twice.
+    Args:
+        model: the Keras model.
+        precision: "fp32"; "fp16" (weights stored as float16); "int8" (full integer, builtin
+            int8 ops only; needs ``representative``).
+        representative: the int8 calibration inputs.
+        unit_output: an image output, quantised as pixels (scale 1/255) rather than
+            calibrated: the restorer's overshoots gave it ~1.4 levels a code, rounded twice.
+        io_dtype: the int8 model's interface. "int8" (the default): the XNNPACK delegate
+            runs the whole graph, and the engine turns pixels into int8 codes by flipping
+            the sign bit (:meth:`~unpixel.engines.base.Engine.quantise`). "uint8": the
+            converter adds a QUANTIZE op at each end, which XNNPACK leaves to LiteRT's
+            reference kernels (what :func:`~unpixel_export.int8_io.to_int8_io` removes).
+
+    Returns:
+        The flatbuffer.
+
+    Raises:
+        ValueError: an unknown precision or io_dtype, or int8 without calibration samples.
+
     """
     import tensorflow as tf
 
@@ -63,8 +79,10 @@ def keras2tflite(
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
         converter.representative_dataset = lambda: ([s] for s in samples)
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-        converter.inference_input_type = tf.uint8
-        converter.inference_output_type = tf.uint8
+        if io_dtype not in ("int8", "uint8"):
+            raise ValueError(f"io_dtype must be int8 or uint8, got {io_dtype!r}")
+        converter.inference_input_type = getattr(tf, io_dtype)
+        converter.inference_output_type = getattr(tf, io_dtype)
     elif precision != "fp32":
         raise ValueError(f"TFLite precision must be fp32, fp16 or int8, got {precision!r}")
     return bytes(converter.convert())

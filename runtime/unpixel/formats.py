@@ -36,7 +36,7 @@ FORMATS: dict[str, Format] = {
         Format("keras", ".keras", "keras", "fp32", "TensorFlow (export side only)", 0.0),
         Format("tflite-fp32", ".tflite", "litert", "fp32", "LiteRT + XNNPACK / GPU delegate", 1e-4),
         Format("tflite-fp16", ".tflite", "litert", "fp16", "LiteRT", 1e-4),
-        Format("tflite-int8", ".tflite", "litert", "int8", "LiteRT, full-integer, uint8 I/O", None),
+        Format("tflite-int8", ".tflite", "litert", "int8", "LiteRT, full-integer, int8 I/O", None),
         Format("onnx-fp32", ".onnx", "onnx", "fp32", "ONNX Runtime (CPU, CUDA, TensorRT)", 1e-4),
         Format("onnx-int8", ".onnx", "onnx", "int8", "ONNX Runtime, static QDQ", None),
     )

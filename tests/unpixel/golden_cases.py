@@ -7,6 +7,14 @@ Record the hashes anew (only when outputs are *meant* to change, and say so in t
 
     .venv/bin/python -m tests.unpixel.golden_cases --write    # inputs and hashes
     .venv/bin/python -m tests.unpixel.golden_cases --record   # hashes of the committed inputs
+    .venv/bin/python -m tests.unpixel.golden_cases --add-fp32 # this CPU's fp32 set, added
+
+int8 outputs are integer arithmetic, the same on every CPU: one set. fp32 outputs depend on
+which float kernels XNNPACK picks for the CPU (AVX2, AVX-512, AMX...), so the fp32 hashes are
+kept per :func:`fp32_probe` (a hash of the fp32 models' raw outputs on a fixed input) in
+``hashes_fp32.json``; a CPU whose probe is not recorded skips the fp32 comparison, saying so.
+``--record`` replaces every set (the others are stale once outputs change); ``--add-fp32``
+adds this CPU's set to the others (only when the int8 goldens pass: nothing changed).
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parents[1] / "data" / "golden"
 HASHES = HERE / "hashes.json"
+FP32_HASHES = HERE / "hashes_fp32.json"
 CONFIGS = (("litert", "int8"), ("litert", "fp32"))
 SIZE = (320, 240)  # width, height of every golden frame
 
@@ -174,18 +183,54 @@ def run_cases(cases: dict[str, list[np.ndarray]]) -> Iterator[tuple[str, str]]:
                 yield f"{tag}/live/clip_pan/{i}", _digest(got[-1])
 
 
+def fp32_probe() -> str:
+    """A hash of the fp32 classifier's and x2 restorer's raw outputs on a fixed input.
+
+    Two CPUs with the same probe run the same float kernels (the golden fp32 hashes of one
+    hold for the other); the probe does not depend on the runtime's own code.
+    """
+    import unpixel as up
+
+    rng = np.random.default_rng(17)
+    tiles = rng.integers(0, 256, (4, 64, 64, 3), dtype=np.uint8)
+    lr = rng.integers(0, 256, (1, 24, 32, 3), dtype=np.uint8)
+    opts = up.PipelineOptions(backend="litert", precision="fp32", num_threads=2)
+    with up.Pipeline.create(opts) as pipe:
+        h = hashlib.sha256(pipe.classifier.engine.run(tiles).tobytes())
+        h.update(pipe.restorer.engines[2].run(lr).tobytes())
+    return h.hexdigest()[:16]
+
+
+def fp32_sets() -> dict[str, dict[str, str]]:
+    """The recorded fp32 hash sets, by probe."""
+    return json.loads(FP32_HASHES.read_text()) if FP32_HASHES.exists() else {}
+
+
+def _write(path: Path, doc: dict) -> None:
+    path.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
+
+
 def main() -> None:
     """Write the inputs and/or record their hashes."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="make and save the inputs too")
     parser.add_argument("--record", action="store_true", help="record hashes of the inputs")
+    parser.add_argument("--add-fp32", action="store_true", help="add this CPU's fp32 set")
     args = parser.parse_args()
     if args.write:
         save_inputs(make_inputs())
-    if args.write or args.record:
+    if args.write or args.record or args.add_fp32:
         hashes = dict(run_cases(load_inputs()))
-        HASHES.write_text(json.dumps(hashes, indent=1, sort_keys=True) + "\n")
-        print(f"{len(hashes)} hashes -> {HASHES}")
+        fp32 = {k: v for k, v in hashes.items() if k.startswith("litert-fp32/")}
+        probe = fp32_probe()
+        sets = fp32_sets() if args.add_fp32 else {}
+        sets[probe] = fp32
+        _write(FP32_HASHES, sets)
+        print(f"{len(fp32)} fp32 hashes (probe {probe}) -> {FP32_HASHES}; {len(sets)} set(s)")
+        if not args.add_fp32:
+            int8 = {k: v for k, v in hashes.items() if k not in fp32}
+            _write(HASHES, int8)
+            print(f"{len(int8)} hashes -> {HASHES}")
 
 
 if __name__ == "__main__":

@@ -111,27 +111,69 @@ def test_check_model_file_accepts_a_real_file():
     assert check_model_file(path, b"TFL3", offset=4) == path
 
 
-@pytest.mark.parametrize(("scale", "zero_point"), [(1 / 255, 0), (0.0054, 22), (0.0067, 52)])
-def test_run_pixels_maps_a_uint8_output_like_dequantise_then_round(scale, zero_point):
+@pytest.mark.parametrize(
+    ("dtype", "scale", "zero_point"),
+    [
+        (np.uint8, 1 / 255, 0),  # pixels: the raw bytes
+        (np.uint8, 0.0054, 22),
+        (np.uint8, 0.0067, 52),
+        (np.int8, 1 / 255, -128),  # pixels: the sign bit flipped
+        (np.int8, 0.0054, -100),
+        (np.int8, 1 / 255, 0),
+    ],
+)
+def test_run_pixels_maps_an_8_bit_output_like_dequantise_then_round(dtype, scale, zero_point):
     from unpixel.engines.base import Engine, TensorInfo
 
     class Echo(Engine):
-        """Returns its uint8 input as the raw output (the mapping under test is the base's)."""
+        """Returns its input's bytes as the raw output (the mapping under test is the base's)."""
 
         backend, accelerator = "echo", "cpu"
         input = TensorInfo("in", (-1, -1, -1, 3), np.dtype(np.uint8), 1 / 255, 0)
-        output = TensorInfo("out", (-1, -1, -1, 3), np.dtype(np.uint8), scale, zero_point)
+        output = TensorInfo("out", (-1, -1, -1, 3), np.dtype(dtype), scale, zero_point)
 
         def _invoke(self, x):
-            return x.copy()
+            return x.view(dtype).copy()
 
     raw = np.random.default_rng(0).integers(0, 256, (2, 5, 7, 3), dtype=np.uint8)
+    raw[0, 0, :3] = [0, 127, 255]  # both ends of both dtypes
     with Echo() as engine:
         got = engine.run_pixels(raw)
-        want = np.clip(np.rint((raw.astype(np.float32) - zero_point) * scale * 255), 0, 255)
+        codes = raw.view(dtype).astype(np.float32)
+        want = np.clip(np.rint((codes - zero_point) * scale * 255), 0, 255)
         assert got.dtype == np.uint8 and got.shape == raw.shape
         assert np.array_equal(got, want.astype(np.uint8))
         assert np.array_equal(engine.run_pixels(raw), got)  # the table is built once
+
+
+@pytest.mark.parametrize(
+    ("dtype", "scale", "zero_point"),
+    [
+        (np.uint8, 1 / 255, 0),
+        (np.int8, 1 / 255, -128),
+        (np.int8, 2 / 255, -10),
+        (np.uint8, 0.5 / 255, 3),
+    ],
+)
+def test_quantise_maps_pixels_to_the_input_codes(dtype, scale, zero_point):
+    from unpixel.engines.base import Engine, TensorInfo
+
+    class Probe(Engine):
+        backend, accelerator = "probe", "cpu"
+        input = TensorInfo("in", (-1, -1, -1, 3), np.dtype(dtype), scale, zero_point)
+        output = input
+
+        def _invoke(self, x):
+            return x
+
+    pixels = np.arange(256, dtype=np.uint8).reshape(1, 16, 16, 1).repeat(3, axis=3)
+    kept = pixels.copy()
+    with Probe() as engine:
+        codes = engine.quantise(pixels)
+    bounds = np.iinfo(dtype)
+    want = np.clip(np.rint(pixels / 255 / scale) + zero_point, bounds.min, bounds.max)
+    assert codes.dtype == dtype and np.array_equal(codes, want.astype(dtype))
+    assert np.array_equal(pixels, kept)  # the caller's pixels are not changed
 
 
 def test_invoke_timer_counts_every_backend_call_of_the_engines_it_is_set_on():

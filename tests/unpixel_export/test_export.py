@@ -82,7 +82,7 @@ def test_format_exports_loads_and_matches_keras(tiny, fmt, name, photos):
     tolerance = FORMATS[fmt].tolerance or INT8_MAX_ABS
     assert out.shape == ref.shape
     assert np.abs(out - ref).max() <= tolerance
-    assert entry.extra["source_sha256"] and entry.inputs[0]["dtype"] in ("uint8", "float32")
+    assert entry.extra["source_sha256"] and entry.inputs[0]["dtype"] in ("int8", "uint8", "float32")
 
 
 @pytest.mark.parametrize("fmt", DEPLOY_FORMATS)
@@ -97,7 +97,7 @@ def test_restorer_runs_on_any_tile_size(tiny, fmt):
 def test_int8_tflite_reads_raw_pixels(tiny):
     entry = tiny["entries"][("restorer_x2", "tflite-int8")]
     (inp,) = entry.inputs
-    assert inp["dtype"] == "uint8" and inp["zero_point"] == 0
+    assert inp["dtype"] == "int8" and inp["zero_point"] == -128  # pixels, sign bit flipped
     assert inp["scale"] == pytest.approx(1 / 255)
 
 

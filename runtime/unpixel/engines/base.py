@@ -144,35 +144,46 @@ class Engine(ABC):
     def run_pixels(self, pixels: np.ndarray) -> np.ndarray:
         """uint8 RGB pixels in -> the output as uint8 pixels (for image-to-image models).
 
-        A uint8-quantised output maps through a 256-entry table (exact, no float image);
-        a float output is scaled by 255, rounded and clipped.
+        An 8-bit quantised output (uint8 or int8) maps through a 256-entry table on its bit
+        patterns (exact, no float image); one quantised as pixels is the raw bytes (uint8 at
+        zero point 0) or the raw bytes with the sign bit flipped (int8 at zero point -128).
+        A float output is scaled by 255, rounded and clipped.
         """
         raw = self._raw(pixels)
         info = self.output
-        if info.quantised and info.dtype == np.uint8:
+        if info.quantised and info.dtype in (np.uint8, np.int8):
             if self._lut is None:
-                levels = self.dequantise(np.arange(256, dtype=np.uint8)) * np.float32(255.0)
+                codes = np.arange(256, dtype=np.uint8).view(info.dtype)
+                levels = self.dequantise(codes) * np.float32(255.0)
                 self._lut = np.clip(np.rint(levels), 0, 255).astype(np.uint8)
-                self._identity = bool((self._lut == np.arange(256)).all())
-            if self._identity:  # quantised as pixels (scale 1/255, zero point 0)
-                return raw
-            flat = np.ascontiguousarray(raw).reshape(-1, raw.shape[-1] * raw.shape[-2])
-            return cv2.LUT(flat, self._lut).reshape(
-                raw.shape
-            )  # one table pass, faster than lut[raw]
+                self._shortcut = shortcut(self._lut)
+            data = np.ascontiguousarray(raw).view(np.uint8)
+            if self._shortcut == "identity":  # quantised as pixels (scale 1/255, zero point 0)
+                return data
+            if self._shortcut == "sign":  # int8 as pixels: code + 128, in place (raw is ours)
+                return np.bitwise_xor(data, np.uint8(0x80), out=data)
+            flat = data.reshape(-1, raw.shape[-1] * raw.shape[-2])
+            return cv2.LUT(flat, self._lut).reshape(raw.shape)  # faster than lut[raw]
         out = self.dequantise(raw) * np.float32(255.0)
         return np.clip(np.rint(out, out=out), 0, 255, out=out).astype(np.uint8)
 
     _lut: np.ndarray | None = None
-    _identity = False
+    _shortcut: str | None = None
 
     def quantise(self, pixels: np.ndarray) -> np.ndarray:
-        """uint8 pixels -> the model's input dtype (a no-op for uint8 input at scale 1/255)."""
+        """uint8 pixels -> the model's input dtype.
+
+        Pixels quantised as pixels (scale 1/255) pass as they are (uint8, zero point 0) or
+        with the sign bit flipped (int8, zero point -128: ``p - 128`` in two's complement).
+        """
         info = self.input
         if not info.quantised:
             return pixels.astype(np.float32) * np.float32(PIXEL_SCALE)
-        if info.dtype == np.uint8 and info.zero_point == 0 and abs(info.scale - PIXEL_SCALE) < 1e-9:
-            return pixels
+        if abs(info.scale - PIXEL_SCALE) < 1e-9:
+            if info.dtype == np.uint8 and info.zero_point == 0:
+                return pixels
+            if info.dtype == np.int8 and info.zero_point == -128:
+                return np.bitwise_xor(pixels, np.uint8(0x80)).view(np.int8)
         q = np.rint(pixels.astype(np.float32) * np.float32(PIXEL_SCALE / info.scale))
         bounds = np.iinfo(info.dtype)
         return np.clip(q + info.zero_point, bounds.min, bounds.max).astype(info.dtype)
@@ -227,3 +238,17 @@ def fallback(message: str, strict: bool) -> None:
     if strict:
         raise ModelError(message)
     warnings.warn(message + "; falling back to CPU", RuntimeWarning, stacklevel=3)
+
+
+def shortcut(lut: np.ndarray) -> str | None:
+    """What a 256-entry output table over raw bit patterns amounts to, if anything cheaper.
+
+    ``"identity"``: each code is its own pixel; ``"sign"``: each code is its pixel with the
+    top bit flipped (int8 at zero point -128, scale 1/255); None: a real table.
+    """
+    codes = np.arange(256, dtype=np.uint8)
+    if np.array_equal(lut, codes):
+        return "identity"
+    if np.array_equal(lut, codes ^ np.uint8(0x80)):
+        return "sign"
+    return None
