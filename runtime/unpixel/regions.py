@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
-from unpixel.grid import region_grid
+from unpixel.geometry import Box
+from unpixel.grid import Grid, region_grid
 from unpixel.period import estimate_period
 from unpixel.results import Region
 from unpixel.tiles import flagged_groups, tiles_in
 
 
 def find_regions(
-    frame: np.ndarray, scores: np.ndarray, threshold: float, tile: int
+    frame: np.ndarray,
+    scores: np.ndarray,
+    threshold: float,
+    tile: int,
+    known: Callable[[Box], Grid | None] | None = None,
 ) -> list[Region]:
     """Group the flagged tiles of ``frame`` into regions and seek each region's grid.
 
@@ -20,6 +27,8 @@ def find_regions(
         scores: one score per tile, in :func:`~unpixel.tiles.cut_tiles` order.
         threshold: a tile is flagged when its score is at least this.
         tile: the tile size in pixels.
+        known: a grid already found for a region's box, or None to seek it (the whole-frame
+            fast path, :mod:`~unpixel.wholeframe`, knows the whole frame's).
 
     Returns:
         One :class:`~unpixel.results.Region` per 8-connected group of flagged tiles: its
@@ -31,7 +40,8 @@ def find_regions(
     h, w = frame.shape[:2]
     regions = []
     for box, parts in flagged_groups(scores >= threshold, h, w, tile):
-        grid = region_grid(frame, box, parts) or estimate_period(frame, region=tuple(box))
+        grid = known(box) if known else None
+        grid = grid or region_grid(frame, box, parts) or estimate_period(frame, region=tuple(box))
         inside = tiles_in(box, h, w, tile)
         regions.append(Region(box, float(scores[inside].max()), grid))
     return regions

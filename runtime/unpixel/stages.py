@@ -19,6 +19,7 @@ from unpixel.classifier import Classifier
 from unpixel.regions import find_regions
 from unpixel.restorer import Restorer
 from unpixel.results import Detection, Result
+from unpixel.wholeframe import whole_frame
 
 Scorer = Callable[[np.ndarray], tuple[np.ndarray, int]]
 """RGB frame -> (one score per tile, how many tiles ran through the classifier)."""
@@ -74,11 +75,16 @@ class FrameStages:
         """
         t0 = time.perf_counter()
         rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
-        scores, classified = (scorer or self.score_all)(rgb)
+        whole = whole_frame(frame, rgb, self.classifier) if scorer is None else None
+        if whole is not None:
+            scores, classified = whole.scores, whole.classified
+        else:
+            scores, classified = (scorer or self.score_all)(rgb)
         del rgb  # a frame-sized copy, not needed past the classifier (memory of large frames)
         t1 = time.perf_counter()
         tile = self.classifier.tile
-        regions = find_regions(frame, scores, self.classifier.threshold, tile)
+        known = whole.grid_for if whole is not None else None
+        regions = find_regions(frame, scores, self.classifier.threshold, tile, known)
         t2 = time.perf_counter()
         mask = np.zeros(frame.shape[:2], bool)
         areas: Areas = []
@@ -90,6 +96,16 @@ class FrameStages:
             if area is None:
                 sizes.append(0)
                 images.append(None)
+                continue
+            if whole is not None and region.grid is whole.grid:  # its cells are known
+                mask |= whole.mask
+                sizes.append(whole.cells)
+                if not upscale:
+                    images.append(whole.lr)
+                    continue
+                start = time.perf_counter()
+                images.append(to_cells(self.restorer.upscale(whole.lr, area.block), area))
+                restoring += time.perf_counter() - start
                 continue
             lr = read_lr(frame, area)
             if not upscale:
