@@ -42,6 +42,8 @@ TARGETS = (
     Target(
         "int8 restorer x4 vs fp32 throughput", "restorer_x4_int8_vs_fp32", "min", 1.2, "issue 7"
     ),
+    Target("1920x1080, fully pixelated (b = 4): FPS", "fps_1920x1080_100", "min", 30, "issue 23"),
+    Target("1920x1080 clean (detection only): FPS", "fps_1920x1080_0", "min", 60, "issue 23"),
     Target(
         "quality restorer tier, 1280x720 fully pixelated (b = 4): FPS",
         "fps_quality_1280x720_100",

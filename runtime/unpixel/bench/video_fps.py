@@ -8,7 +8,10 @@ detection while the mosaic's cells stay flat and, with ``sweep`` > 1, classifies
 - ``clean_pan``: a slow diagonal pan over the clean bench photo (what a camera sees most);
 - ``pixelated_pan``: the same pan over the photo fully pixelated (b = 4) once, cropped at
   multiples of 4 px, so the mosaic moves with the content and its cells stay aligned;
-- ``pixelated_static``: the fully pixelated IMAGE bench frame, again and again (the reuse path).
+- ``pixelated_static``: the fully pixelated IMAGE bench frame, again and again (the reuse path);
+- ``pixelated_pan_h264``: the pixelated pan through libx264 (CRF 23, yuv420p, PyAV: the
+  ``video`` extra; left out without it), as a camera or a stream delivers it: cells no
+  longer exactly flat, the codec's noise changing from frame to frame.
 
 Each case runs in a fresh pipeline: one untimed first frame (classified from scratch; it also
 warms the engines), then ``frames`` timed frames 33 ms apart. Tiles are counted at the
@@ -27,17 +30,20 @@ import numpy as np
 from unpixel.bench.measure import summarize
 from unpixel.bench.workloads import BLOCK, bench_frame, photo
 
-VIDEO_RESOLUTIONS = ((1280, 720), (640, 480))
+VIDEO_RESOLUTIONS = ((1920, 1080), (1280, 720), (640, 480))
 """Frame sizes of the VIDEO section (width, height)."""
 SWEEPS = (1, 3)
 """``PipelineOptions.sweep`` values measured."""
-CLIPS = ("clean_pan", "pixelated_pan", "pixelated_static")
+H264_CLIP = "pixelated_pan_h264"
+CLIPS = ("clean_pan", "pixelated_pan", "pixelated_static", H264_CLIP)
 """The clips, in table order."""
 CLIP_LABELS = {
     "clean_pan": "clean, pan",
     "pixelated_pan": "b = 4, pan",
     "pixelated_static": "b = 4, static",
+    H264_CLIP: "b = 4, pan, H.264 CRF 23",
 }
+H264_CRF = 23
 """Short names for the tables."""
 STEP = 4
 """Pan step in px per frame: x moves by STEP every frame, y by STEP every other frame."""
@@ -64,6 +70,9 @@ def clip_frames(
         for _ in range(count):
             yield frame
         return
+    if clip == H264_CLIP:
+        yield from h264_round_trip(list(clip_frames("pixelated_pan", width, height, count, block)))
+        return
     if clip not in ("clean_pan", "pixelated_pan"):
         raise ValueError(f"unknown clip {clip!r}; choose from {', '.join(CLIPS)}")
     step = block if clip == "pixelated_pan" else STEP
@@ -76,6 +85,39 @@ def clip_frames(
     for i in range(count):
         dy, dx = pan_offset(i, step)
         yield np.ascontiguousarray(big[dy : dy + height, dx : dx + width])
+
+
+def available_clips(clips: tuple[str, ...] = CLIPS) -> tuple[str, ...]:
+    """``clips`` less the H.264 one when PyAV is not installed."""
+    from unpixel.video_av import have_av
+
+    return clips if have_av() else tuple(c for c in clips if c != H264_CLIP)
+
+
+def h264_round_trip(frames: list[np.ndarray], crf: int = H264_CRF) -> list[np.ndarray]:
+    """``frames`` (BGR uint8) encoded with libx264 (yuv420p, in memory) and decoded again.
+
+    Raises:
+        MissingExtraError: PyAV is not installed.
+
+    """
+    import io
+
+    from unpixel.video_av import load_av
+
+    av = load_av("the bench's H.264 clip")
+    buffer = io.BytesIO()
+    h, w = frames[0].shape[:2]
+    with av.open(buffer, "w", format="mp4") as out:
+        stream = out.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
+        stream.options = {"crf": str(crf), "preset": "veryfast"}
+        for frame in frames:
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format="bgr24")))
+        out.mux(stream.encode())
+    buffer.seek(0)
+    with av.open(buffer, "r") as src:
+        return [f.to_ndarray(format="bgr24") for f in src.decode(video=0)]
 
 
 class TileCounter:
@@ -160,7 +202,7 @@ def bench_video(
         raise ValueError(f"frames must be >= 1, got {frames}")
     out = []
     for width, height in resolutions:
-        for clip in clips:
+        for clip in available_clips(clips):
             for sweep in sweeps:
                 options = PipelineOptions(
                     backend=backend,
@@ -182,6 +224,7 @@ def bench_video(
                         "height": height,
                         "clip": clip,
                         "block": None if clip == "clean_pan" else block,
+                        **({"crf": H264_CRF} if clip == H264_CLIP else {}),
                         "sweep": sweep,
                         "frames": frames,
                         **summarize_clip(rows, total),

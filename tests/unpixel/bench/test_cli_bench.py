@@ -5,6 +5,7 @@ import sys
 import pytest
 
 from unpixel.bench.report import markdown_table
+from unpixel.bench.video_fps import SWEEPS, VIDEO_RESOLUTIONS, available_clips
 from unpixel.cli import main
 from unpixel.errors import MissingExtraError
 
@@ -30,7 +31,8 @@ def test_bench_command_writes_tables_json_and_charts(tmp_path, capsys):
         assert f"| {status} " in row
     assert {r["format"] for r in result["models"]} == {"tflite-int8", "tflite-fp32"}
     assert len(result["pipeline"]) == 9 and len(result["baselines"]["bicubic"]) == 3
-    assert len(result["video"]) == 12 and {r["frames"] for r in result["video"]} == {1}
+    rows = len(VIDEO_RESOLUTIONS) * len(available_clips()) * len(SWEEPS)
+    assert len(result["video"]) == rows and {r["frames"] for r in result["video"]} == {1}
     assert "keras_patch_loop" not in result["baselines"]
     assert result["headline"]["restorer_x4_int8_vs_fp32"] > 0
     assert sorted(p.name for p in (tmp_path / "charts").iterdir()) == [

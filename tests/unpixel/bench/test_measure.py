@@ -20,7 +20,8 @@ def test_interleaved_runs_each_in_turn():
 
 
 def test_memory_and_machine():
-    assert peak_rss_mib() >= rss_mib() > 10
+    now = rss_mib()  # first: another thread may allocate between the two reads
+    assert peak_rss_mib() >= now > 10
     m = machine()
     assert m["cores"] >= 1 and m["cpu"] and "numpy" in m["packages"]
 
