@@ -20,6 +20,7 @@ from unpixel.formats import DEPLOY_FORMATS, FORMATS, Format
 from unpixel.io import write_atomic
 from unpixel.manifest import ModelEntry, load_manifest, sha256_file
 from unpixel_export.classifier_form import s2d_first_form
+from unpixel_export.first_conv import split_first_conv
 from unpixel_export.fp16_exact import fp16_form
 from unpixel_export.int8_form import int8_form
 from unpixel_export.keras2onnx import keras2onnx, onnx2int8
@@ -35,7 +36,8 @@ Converter = Callable[[Any, Representative, dict[str, Any]], bytes]
 def _int8_tflite(model: Any, rep: Representative, meta: dict[str, Any]) -> bytes:
     if meta.get("task") != "restorer":
         return keras2tflite(s2d_first_form(model), "int8", rep)
-    return keras2tflite(int8_form(model, list(rep())), "int8", rep, unit_output=True)
+    flatbuffer = keras2tflite(int8_form(model, list(rep())), "int8", rep, unit_output=True)
+    return split_first_conv(flatbuffer)
 
 
 def _int8_onnx(model: Any, rep: Representative, meta: dict[str, Any]) -> bytes:
@@ -51,7 +53,8 @@ CONVERTERS: dict[str, Converter] = {
     "onnx-fp32": lambda model, rep, meta: keras2onnx(s2d_first_form(model), meta),
     "onnx-int8": _int8_onnx,
 }
-"""Restorers reach int8 through :func:`int8_form` with the output quantised as pixels; fp16
+"""Restorers reach int8 through :func:`int8_form` with the output quantised as pixels (in
+LiteRT, the first convolution then split by :func:`split_first_conv`: same output); fp16
 is made from :func:`fp16_form` (float16-exact Rescaling constants). Classifiers with
 space-to-depth export their fixed front computed after it (:func:`s2d_first_form`: the same
 function, fewer passes over thin tensors; commit b39d818), except to fp16: its 1x1

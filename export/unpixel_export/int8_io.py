@@ -1,5 +1,7 @@
 """Full-integer .tflite models with uint8 I/O rewritten to int8 I/O, weights untouched.
 
+``python -m unpixel_export.int8_io [models]`` brings shipped files to :func:`shipped_form`.
+
 The converter's uint8 interface is an int8 graph with a QUANTIZE op at each end (uint8 in ->
 int8, int8 -> uint8 out). XNNPACK does not take those mixed-sign QUANTIZE ops, so they run on
 LiteRT's reference kernels, once per pixel of every tile batch. :func:`to_int8_io` drops them
@@ -76,12 +78,34 @@ def to_int8_io(flatbuffer: bytes) -> bytes:
     return bytes(flatbuffer_utils.convert_object_to_bytearray(model))
 
 
-def rewrite_shipped(models_dir: Path) -> list[str]:
-    """Give every ``tflite-int8`` artifact of ``models_dir``'s manifest int8 I/O, in place.
+def has_uint8_input(flatbuffer: bytes) -> bool:
+    """Whether the model's input tensor is uint8 (the converter's uint8 interface)."""
+    from tensorflow.lite.tools import flatbuffer_utils
 
-    Each file is rewritten atomically, loaded back, and its manifest entry's sha256, size,
-    input/output description and ``runs_on`` updated (the rest, parity included, is kept:
-    the outputs are unchanged). Files already of int8 I/O are left as they are.
+    model = flatbuffer_utils.convert_bytearray_to_object(bytearray(flatbuffer))
+    graph = model.subgraphs[0]
+    return int(graph.tensors[graph.inputs[0]].type) == UINT8
+
+
+def shipped_form(flatbuffer: bytes, task: str) -> bytes:
+    """What every shipped tflite-int8 file is: int8 I/O, and a restorer's first conv split.
+
+    Both rewrites keep the outputs bit-identical (:func:`to_int8_io`,
+    :func:`~unpixel_export.first_conv.split_first_conv`); each is skipped where done.
+    """
+    from unpixel_export.first_conv import split_first_conv
+
+    if has_uint8_input(flatbuffer):
+        flatbuffer = to_int8_io(flatbuffer)
+    return split_first_conv(flatbuffer) if task == "restorer" else flatbuffer
+
+
+def rewrite_shipped(models_dir: Path) -> list[str]:
+    """Bring every ``tflite-int8`` artifact of ``models_dir``'s manifest to :func:`shipped_form`.
+
+    Each changed file is rewritten atomically, loaded back, and its manifest entry's sha256,
+    size, input/output description and ``runs_on`` updated (the rest, parity included, is
+    kept: the outputs are unchanged). Files already in that form are left as they are.
 
     Returns:
         The names of the files rewritten.
@@ -103,9 +127,10 @@ def rewrite_shipped(models_dir: Path) -> list[str]:
         if entry.format != fmt.name:
             continue
         path = entry.verify(models_dir)
-        if entry.inputs and entry.inputs[0].get("dtype") == "int8":
+        before = path.read_bytes()
+        data = shipped_form(before, entry.task)
+        if data == before:
             continue
-        data = to_int8_io(path.read_bytes())
         write_atomic(path, data)
         with open_engine(path, fmt, num_threads=1) as engine:
             io = {"inputs": [engine.input.to_dict()], "outputs": [engine.output.to_dict()]}
@@ -137,4 +162,4 @@ if __name__ == "__main__":
 
     folder = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("models")
     for name in rewrite_shipped(folder):
-        print(f"{folder / name}: int8 I/O")
+        print(f"{folder / name}: rewritten (int8 I/O, first conv split)")
