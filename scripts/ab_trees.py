@@ -1,8 +1,8 @@
 """A/B two source trees of the runtime on the same frames, alternating, in one run.
 
 Each round runs one child process per tree (the tree's ``runtime/`` first on PYTHONPATH);
-each child times ``Pipeline.process`` on the bench workloads (1280x720 b = 4 fully
-pixelated, and clean) and prints the median frame time. Medians over rounds are compared,
+each child times ``Pipeline.process`` on the bench workloads (1280x720 and 1920x1080, b = 4
+fully pixelated, and clean) and prints the median frame time. Medians over rounds are compared,
 so machine drift hits both trees alike.
 
     .venv/bin/python scripts/ab_trees.py OLD_TREE NEW_TREE [--rounds 5] [--frames 30]
@@ -23,8 +23,8 @@ import json, time, numpy as np, unpixel as up
 from unpixel.bench.workloads import bench_frame
 out = {"file": up.__file__}
 with up.Pipeline.create(up.PipelineOptions(num_threads=2)) as pipe:
-    for name, cov in (("720p_b4", 1.0), ("720p_clean", 0.0)):
-        frame = bench_frame(1280, 720, cov, 4)
+    for name, size, cov in CASES:
+        frame = bench_frame(*size, cov, 4)
         for _ in range(3):
             pipe.process(frame)
         times = []
@@ -35,9 +35,17 @@ print(json.dumps(out))
 """
 
 
+CASES = (
+    ("720p_b4", (1280, 720), 1.0),
+    ("720p_clean", (1280, 720), 0.0),
+    ("1080p_b4", (1920, 1080), 1.0),
+    ("1080p_clean", (1920, 1080), 0.0),
+)
+
+
 def run(tree: str, frames: int) -> dict:
     env = {**os.environ, "PYTHONPATH": str(Path(tree) / "runtime")}
-    code = CHILD.replace("FRAMES", str(frames))
+    code = CHILD.replace("FRAMES", str(frames)).replace("CASES", repr(CASES))
     done = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
@@ -57,7 +65,7 @@ def main() -> None:
         for key in order:
             rows[key].append(run(getattr(args, key), args.frames))
     print(f"trees: old {rows['old'][0]['file']}, new {rows['new'][0]['file']}")
-    for case in ("720p_b4", "720p_clean"):
+    for case, _, _ in CASES:
         old = statistics.median(r[case] for r in rows["old"])
         new = statistics.median(r[case] for r in rows["new"])
         print(
