@@ -75,7 +75,13 @@ class FrameStages:
         """
         t0 = time.perf_counter()
         rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
-        whole = whole_frame(frame, rgb, self.classifier) if scorer is None else None
+        whole = None
+        if scorer is None:
+            upscaler = self.restorer.upscale if upscale else None
+            try:
+                whole = whole_frame(frame, rgb, self.classifier, upscaler, self._cell_finder)
+            except RuntimeError:  # the cell finder shut down by close() while this frame ran
+                raise ValueError("this pipeline is closed") from None
         if whole is not None:
             scores, classified = whole.scores, whole.classified
         else:
@@ -104,7 +110,9 @@ class FrameStages:
                     images.append(whole.lr)
                     continue
                 start = time.perf_counter()
-                images.append(to_cells(self.restorer.upscale(whole.lr, area.block), area))
+                hr = whole.upscaled
+                hr = self.restorer.upscale(whole.lr, area.block) if hr is None else hr
+                images.append(to_cells(hr, area))
                 restoring += time.perf_counter() - start
                 continue
             lr = read_lr(frame, area)
@@ -123,10 +131,11 @@ class FrameStages:
         resolved = [r for r, n in zip(regions, sizes, strict=True) if r.grid and n > 0]
         best = max(resolved, key=lambda r: r.box.w * r.box.h, default=None)
         t3 = time.perf_counter()
-        timings.update(classify=(t1 - t0) * 1e3, grid=(t2 - t1) * 1e3)
+        early = whole.restore_s if whole is not None else 0.0  # upscaled while classifying
+        timings.update(classify=(t1 - t0 - early) * 1e3, grid=(t2 - t1) * 1e3)
         timings.update(cells=(t3 - t2 - restoring) * 1e3, tiles=float(classified))
         if upscale:
-            timings["restore"] = restoring * 1e3
+            timings["restore"] = (restoring + early) * 1e3
         det = Detection(
             pixelated=best is not None,
             score=float(scores.max()),

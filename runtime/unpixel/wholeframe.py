@@ -14,6 +14,9 @@ An explained tile left out of the sample takes the lowest score of the flagged s
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 import cv2
@@ -53,6 +56,8 @@ class WholeFrame:
         lr: the area's LR image (:func:`~unpixel.cells.read_lr`).
         mask: the frame's mosaic cells on that grid (HxW bool).
         cells: how many mosaic cells ``mask`` holds.
+        upscaled: ``lr`` upscaled by the grid's block, when asked for (else None).
+        restore_s: seconds spent upscaling it.
 
     """
 
@@ -63,6 +68,8 @@ class WholeFrame:
     lr: np.ndarray
     mask: np.ndarray
     cells: int
+    upscaled: np.ndarray | None = None
+    restore_s: float = 0.0
 
     def grid_for(self, box: Box) -> Grid | None:
         """:attr:`grid` for a region that is the whole frame; None (seek it) for any other."""
@@ -86,13 +93,27 @@ def explained_tiles(mask: np.ndarray, tile: int) -> np.ndarray:
     return (inside >= EXPLAINED * (y1 - y0) * (x1 - x0)).ravel()
 
 
-def whole_frame(frame: np.ndarray, rgb: np.ndarray, classifier: Classifier) -> WholeFrame | None:
+Upscale = Callable[[np.ndarray, int], np.ndarray]
+"""(LR image, block) -> the image upscaled by the block (:meth:`Restorer.upscale`)."""
+
+
+def whole_frame(
+    frame: np.ndarray,
+    rgb: np.ndarray,
+    classifier: Classifier,
+    upscale: Upscale | None = None,
+    worker: Executor | None = None,
+) -> WholeFrame | None:
     """The fast path's scores for ``frame``, or None when it does not apply.
 
     Args:
         frame: HxWx3 BGR uint8.
         rgb: the same frame in RGB (the classifier's input).
         classifier: scores the tiles it must.
+        upscale: when given, the LR image is upscaled on this thread while ``worker``
+            marks the mosaic cells (the restorer's threads and the cell search share the
+            cores instead of taking turns); wasted if the classifier then disagrees.
+        worker: runs the cell search beside ``upscale`` (required with it).
 
     Returns:
         A :class:`WholeFrame` when one grid explains most tiles and the classifier agrees on
@@ -116,7 +137,15 @@ def whole_frame(frame: np.ndarray, rgb: np.ndarray, classifier: Classifier) -> W
     area = area_of(Region(full, 1.0, grid), tile, frame.shape)
     lr = read_lr(frame, area)
     mask = np.zeros((h, w), bool)
-    cells = mark_cells(frame, area, lr, mask)
+    upscaled, restore_s = None, 0.0
+    if upscale is not None and worker is not None:
+        search = worker.submit(mark_cells, frame, area, lr, mask)
+        start = time.perf_counter()
+        upscaled = upscale(lr, area.block)
+        restore_s = time.perf_counter() - start
+        cells = search.result()
+    else:
+        cells = mark_cells(frame, area, lr, mask)
     explained = explained_tiles(mask, tile)
     if explained.mean() < MOST:
         return None
@@ -134,4 +163,4 @@ def whole_frame(frame: np.ndarray, rgb: np.ndarray, classifier: Classifier) -> W
     else:  # the classifier does not see this grid's mosaic: score every tile, as usual
         scores[rest] = classifier.scores(rgb, rest)
         classified = explained.size
-    return WholeFrame(scores, int(classified), grid, area, lr, mask, cells)
+    return WholeFrame(scores, int(classified), grid, area, lr, mask, cells, upscaled, restore_s)
