@@ -2,7 +2,8 @@
 
 XNNPACK runs the whole int8 graph as one delegate node, so LiteRT's op profiler sees one op.
 This script measures each layer instead: the int8 form (:func:`~unpixel_export.int8_form.int8_form`)
-cut after each layer is exported to int8 (int8 I/O) and timed; a layer's cost is the time
+cut after each layer is exported to int8 (int8 I/O, the first conv split as shipped:
+:mod:`unpixel_export.first_conv`) and timed; a layer's cost is the time
 its prefix adds to the previous prefix. Beside each layer: its MACs, the bytes of its
 output tensor, and the time of a memory-bound reference of the same size (an int8 ADD of
 two tensors of the output's shape: read twice, write once), so a layer far above that
@@ -41,9 +42,11 @@ def _samples(n: int = 12) -> list[np.ndarray]:
 
 
 def _int8(model: Any, samples: list[np.ndarray]) -> bytes:
+    """int8 with int8 I/O and the first conv split, as the shipped restorers are."""
+    from unpixel_export.first_conv import split_first_conv
     from unpixel_export.keras2tflite import keras2tflite
 
-    return keras2tflite(model, "int8", lambda: iter(samples))
+    return split_first_conv(keras2tflite(model, "int8", lambda: iter(samples)))
 
 
 def _time(flatbuffer: bytes, shape: tuple[int, ...], threads: int, rounds: int) -> float:
