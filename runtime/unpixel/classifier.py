@@ -8,6 +8,10 @@ from unpixel.engines import Engine
 from unpixel.errors import ModelError
 from unpixel.tiles import batches, cut_tiles, lattice_shape
 
+SHAPE_STEP = 8
+"""Batches are padded (the last tile repeated) to a multiple of this many tiles: LiteRT
+reallocates its tensors for every new batch size, and VIDEO mode's sweeps and checks score a
+varying number of tiles from frame to frame."""
 BATCH = 256
 """Most tiles per model invocation. A backend's buffers grow with the batch (LiteRT int8:
 about 90 kB a 64 px tile, 1.5 GB for the 16,384 tiles of an 8192x8192 frame), so a frame's
@@ -44,9 +48,10 @@ class Classifier:
         index = np.asarray(index, dtype=np.intp).ravel()
         out = np.empty(index.size, np.float32)
         spans = batches(index.size, BATCH)
+        size = -(-(spans[0][1] - spans[0][0]) // SHAPE_STEP) * SHAPE_STEP if spans else 0
         for start, stop in spans:
             part = index[start:stop]
-            spare = (spans[0][1] - spans[0][0]) - part.size  # the last batch, padded
+            spare = size - part.size  # padded: few distinct shapes, see SHAPE_STEP
             if spare:
                 part = np.concatenate((part, np.repeat(part[-1:], spare)))
             scored = self.engine.run(cut_tiles(frame_rgb, self.tile, part))[:, 0]

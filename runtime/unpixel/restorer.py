@@ -24,6 +24,11 @@ tiles with this halo give the whole-image pass exactly)."""
 WHOLE_LIMIT = 512 * 512
 """LR images up to this many pixels run in one piece (with the halo as padding): tiles
 would only add halo work. Larger ones run as tiles, bounding memory."""
+SHAPE_STEP = 8
+"""A whole LR image is padded (edge pixels repeated, past the halo) to a multiple of this
+many pixels a side: LiteRT reallocates its tensors for every new input shape (~7 ms for a
+1080p frame's LR image), and a panning video's LR image changes size by a pixel from frame
+to frame. The padding lies beyond the halo, so no kept output pixel depends on it."""
 BATCH_PIXELS = 1 << 22
 """Most output pixels (halos included) of one batch of tiles: the tiles of a large image run
 a batch at a time, each batch's centres written into the result, so the backends' buffers
@@ -38,6 +43,11 @@ def plan(block: int, scales: tuple[int, ...]) -> list[int]:
         if block % a == 0 and block // a in scales:
             return [a, block // a]
     return [max(s for s in scales if s <= block)] if min(scales) <= block else []
+
+
+def stable(length: int) -> int:
+    """``length`` rounded up to a multiple of :data:`SHAPE_STEP`."""
+    return -(-length // SHAPE_STEP) * SHAPE_STEP
 
 
 def halo_for(steps: list[int], radius: int = RADIUS) -> int:
@@ -113,7 +123,7 @@ class Restorer:
         h, w = lr.shape[:2]
         halo = halo_for(steps) if self.halo is None else self.halo
         whole = h * w <= WHOLE_LIMIT
-        th, tw = (h, w) if whole else (min(self.tile, h), min(self.tile, w))
+        th, tw = (stable(h), stable(w)) if whole else (min(self.tile, h), min(self.tile, w))
         ny, nx = -(-h // th), -(-w // tw)
         padded = cv2.copyMakeBorder(
             np.ascontiguousarray(lr[:, :, ::-1]),

@@ -233,3 +233,20 @@ def test_a_failed_backend_call_is_timed_too():
         with pytest.raises(RuntimeError, match="backend failed"):
             engine.run(np.zeros((1, 4, 4, 3), np.uint8))
         assert engine.timer.calls == 1
+
+
+def test_alternating_and_new_input_shapes_give_the_same_outputs():
+    """Recent shapes keep an interpreter each, the oldest is resized for a new one: every
+    call's output is that of a fresh engine, whatever the order of shapes."""
+    entry = ENTRIES[("restorer_x2", "tflite-int8")]
+    fmt = FORMATS["tflite-int8"]
+    rng = np.random.default_rng(9)
+    shapes = [(1, 20, 30, 3), (1, 7, 9, 3), (2, 12, 12, 3)]
+    inputs = {s: rng.integers(0, 256, s, dtype=np.uint8) for s in shapes}
+    want = {}
+    for s in shapes:
+        with open_engine(entry.verify(ROOT), fmt, num_threads=1) as fresh:
+            want[s] = fresh.run_pixels(inputs[s])
+    with open_engine(entry.verify(ROOT), fmt, num_threads=1) as engine:
+        for s in [shapes[0], shapes[1], shapes[0], shapes[2], shapes[1], shapes[0], shapes[2]]:
+            assert np.array_equal(engine.run_pixels(inputs[s]), want[s]), s

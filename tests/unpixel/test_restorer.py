@@ -179,3 +179,19 @@ def test_a_strip_far_wider_than_tall_runs_as_short_tiles(restorer, astronaut, mo
     assert np.array_equal(tiled, whole)
     halo = halo_for([4])
     assert {s[1] for s in recorded[4].shapes} == {(8 + 2 * halo) * 4}
+
+
+def test_whole_images_padded_to_a_stable_shape_give_the_halo_only_pass(restorer, astronaut):
+    """The padding to a multiple of SHAPE_STEP lies past the halo: no kept pixel changes."""
+    import cv2
+
+    from unpixel.restorer import RADIUS, SHAPE_STEP, stable
+
+    lr = cv2.resize(astronaut, (53, 37), interpolation=cv2.INTER_AREA)
+    assert stable(37) % SHAPE_STEP == 0 and stable(37) > 37 and stable(40) == 40
+    rgb = np.ascontiguousarray(lr[:, :, ::-1])
+    padded = cv2.copyMakeBorder(rgb, RADIUS, RADIUS, RADIUS, RADIUS, cv2.BORDER_REPLICATE)
+    direct = restorer.engines[2].run_pixels(padded[None])[0]
+    lo = 2 * RADIUS
+    want = np.ascontiguousarray(direct[lo:-lo, lo:-lo, ::-1])
+    assert np.array_equal(restorer.upscale(lr, 2), want)

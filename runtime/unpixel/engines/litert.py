@@ -8,6 +8,7 @@ XNNPACK runs CPU models by default; ``delegate="gpu"`` tries the GPU delegate li
 from __future__ import annotations
 
 import warnings
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,9 @@ from unpixel.engines.base import (
 )
 from unpixel.errors import ModelError
 
+SHAPE_SLOTS = 2
+"""Input shapes an engine keeps an interpreter allocated for (CPU only: a delegate's state is
+not shared between two interpreters)."""
 GPU_DELEGATES = ("libtensorflowlite_gpu_delegate.so", "libLiteRtGpuAccelerator.so")
 """GPU delegate libraries tried, in order, for ``delegate="gpu"``."""
 
@@ -83,20 +87,29 @@ class LiteRTEngine(Engine):
         module = interpreter_module()
         delegates, self.accelerator = self._delegates(module, delegate, strict)
         interpreter_class = getattr(module, "Interpreter", None) or module.Interpreter
-        try:
-            self._interp = interpreter_class(
-                model_content=path.read_bytes(),
+        content = path.read_bytes()
+
+        def new_interpreter() -> Any:
+            return interpreter_class(
+                model_content=content,
                 num_threads=num_threads,
                 experimental_delegates=delegates or None,
             )
-            self._interp.allocate_tensors()
+
+        try:
+            first = new_interpreter()
+            first.allocate_tensors()
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f"LiteRT cannot load {path}: {exc}") from exc
-        inputs, outputs = self._interp.get_input_details(), self._interp.get_output_details()
+        inputs, outputs = first.get_input_details(), first.get_output_details()
         check_single_io(path, inputs, outputs)
         self.input, self.output = _info(inputs[0]), _info(outputs[0])
         self._in_index, self._out_index = inputs[0]["index"], outputs[0]["index"]
-        self._shape = tuple(int(d) for d in inputs[0]["shape"])
+        # one interpreter per recent input shape; a delegate's state is not shared between two
+        self._new = new_interpreter
+        self._slots_max = SHAPE_SLOTS if not delegates else 1
+        self._slots: OrderedDict[tuple[int, ...], Any] = OrderedDict()
+        self._slots[tuple(int(d) for d in inputs[0]["shape"])] = first
 
     @staticmethod
     def _delegates(module: Any, delegate: str, strict: bool) -> tuple[list[Any], str]:
@@ -112,20 +125,37 @@ class LiteRTEngine(Engine):
         fallback(f"LiteRT delegate {delegate!r} could not be loaded ({'; '.join(errors)})", strict)
         return [], "xnnpack"
 
+    def _interpreter(self, shape: tuple[int, ...]) -> Any:
+        """The interpreter allocated for ``shape``: kept, or the least recent one resized.
+
+        Resizing reallocates every tensor (milliseconds for a frame's worth); a frame with a
+        large and a small region alternates between two shapes, so the last
+        :data:`SHAPE_SLOTS` shapes keep an interpreter each.
+        """
+        interp = self._slots.get(shape)
+        if interp is not None:
+            self._slots.move_to_end(shape)
+            return interp
+        if len(self._slots) < self._slots_max:
+            interp = self._new()
+        else:
+            _, interp = self._slots.popitem(last=False)
+        try:
+            interp.resize_tensor_input(self._in_index, list(shape), strict=True)
+            interp.allocate_tensors()
+        except (ValueError, RuntimeError) as exc:
+            raise ValueError(
+                f"model input {self.input.shape} cannot take shape {shape}: {exc}"
+            ) from exc
+        self._slots[shape] = interp
+        return interp
+
     def _invoke(self, x: np.ndarray) -> np.ndarray:
-        if x.shape != self._shape:
-            try:
-                self._interp.resize_tensor_input(self._in_index, list(x.shape), strict=True)
-                self._interp.allocate_tensors()
-            except (ValueError, RuntimeError) as exc:
-                raise ValueError(
-                    f"model input {self.input.shape} cannot take shape {x.shape}: {exc}"
-                ) from exc
-            self._shape = x.shape
-        self._interp.set_tensor(self._in_index, np.ascontiguousarray(x))
-        self._interp.invoke()
-        return self._interp.get_tensor(self._out_index)
+        interp = self._interpreter(tuple(x.shape))
+        interp.set_tensor(self._in_index, np.ascontiguousarray(x))
+        interp.invoke()
+        return interp.get_tensor(self._out_index)
 
     def _release(self) -> None:
-        """Drop the interpreter."""
-        self._interp = None
+        """Drop the interpreters."""
+        self._slots.clear()
