@@ -42,7 +42,9 @@ for precision in ("fp32", "int8"):
         index = it.get_input_details()[0]["index"]
         it.resize_tensor_input(index, list(frame.shape))
         it.allocate_tensors()
-        data = frame if precision == "int8" else frame.astype(np.float32) / 255.0
+        # int8 I/O: a pixel's code is the pixel with its sign bit flipped (scale 1/255)
+        data = (frame ^ np.uint8(0x80)).view(np.int8) if precision == "int8" else frame / 255.0
+        data = data if precision == "int8" else data.astype(np.float32)
         it.set_tensor(index, data)
         it.invoke()
         interpreters[name] = it

@@ -54,7 +54,9 @@ def test_flat_step_features_keep_one_level_steps_apart_after_int8_quantisation()
     image = np.full((1, 16, 16, 3), 100, np.uint8)
     for col, level in zip((2, 5, 8, 11), (1, 2, 3, 7), strict=True):
         image[0, :, col + 1 :] += level  # steps of 1, 2, 3 and 7 levels to the right
-    interpreter.set_tensor(inp["index"], image)
+    in_scale, in_zero = inp["quantization"]  # int8 I/O: pixels as the input's codes
+    codes = np.rint(image / 255.0 / in_scale) + in_zero
+    interpreter.set_tensor(inp["index"], np.clip(codes, -128, 127).astype(np.int8))
     interpreter.invoke()
     scale, zero = out["quantization"]
     got = (interpreter.get_tensor(out["index"]).astype(np.float32) - zero) * scale
