@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from unpixel.cells import CellArea, area_of, mark_cells, read_lr
+from unpixel.cells import area_of, mark_cells, read_lr
 from unpixel.classifier import Classifier
 from unpixel.geometry import Box
 from unpixel.grid import Grid, estimate_grid, region_grid
@@ -52,8 +52,8 @@ class WholeFrame:
         scores: one per tile (cut_tiles order): classified, or given to explained tiles.
         classified: how many tiles went through the classifier.
         grid: the whole frame's grid.
-        area: its cell area (:func:`~unpixel.cells.area_of` of the whole-frame region).
-        lr: the area's LR image (:func:`~unpixel.cells.read_lr`).
+        lr: the LR image of its cell area (:func:`~unpixel.cells.read_lr` of
+            :func:`~unpixel.cells.area_of` the whole-frame region).
         mask: the frame's mosaic cells on that grid (HxW bool).
         cells: how many mosaic cells ``mask`` holds.
         upscaled: ``lr`` upscaled by the grid's block, when asked for (else None).
@@ -64,7 +64,6 @@ class WholeFrame:
     scores: np.ndarray
     classified: int
     grid: Grid
-    area: CellArea
     lr: np.ndarray
     mask: np.ndarray
     cells: int
@@ -163,4 +162,4 @@ def whole_frame(
     else:  # the classifier does not see this grid's mosaic: score every tile, as usual
         scores[rest] = classifier.scores(rgb, rest)
         classified = explained.size
-    return WholeFrame(scores, int(classified), grid, area, lr, mask, cells, upscaled, restore_s)
+    return WholeFrame(scores, int(classified), grid, lr, mask, cells, upscaled, restore_s)
