@@ -21,6 +21,7 @@ from unpixel.geometry import (
     cell_area,
     cell_means,
     cell_sums,
+    deviation_sums,
     edge_means,
     expand_cells,
     expand_edges,
@@ -70,14 +71,14 @@ def cell_deviation(
         ey, ex = cuts
     ly, lx = np.diff(ey), np.diff(ex)
     means = edge_means(area, ey, ex) if means is None else means
+    channels = area.shape[2] if area.ndim == 3 else 1
     if cuts is None:
-        dev = cv2.absdiff(area, expand_cells(means, block, ly, lx))
+        sums = deviation_sums(area, means, block, phase)
     else:
         dev = cv2.absdiff(area, expand_edges(means, ey, ex))
-    channels = dev.shape[2] if dev.ndim == 3 else 1
-    # Channels interleaved on a row: a cell's columns x0..x1 are flat columns C x0..C x1, so
-    # one single-channel integral image gives the sums over all channels at once.
-    sums = cell_sums(dev.reshape(h, w * channels), ey, ex * channels)[:, :, 0]
+        # Channels interleaved on a row: a cell's columns x0..x1 are flat columns C x0..C x1,
+        # so one single-channel integral image gives the sums over all channels at once.
+        sums = cell_sums(dev.reshape(h, w * channels), ey, ex * channels)[:, :, 0]
     return sums / (ly[:, None] * lx[None, :] * channels)
 
 

@@ -90,3 +90,52 @@ def test_cell_sums_of_a_very_wide_strip_are_read_in_runs_of_cells(monkeypatch):
     runs = geometry.cell_sums(area, ey, ex)
     assert np.array_equal(whole, exact) and np.array_equal(runs, exact)
     assert runs.dtype == whole.dtype
+
+
+def _exact_sums(area, ey, ex):
+    wide = area.astype(np.int64).reshape(area.shape[0], area.shape[1], -1)
+    return np.add.reduceat(np.add.reduceat(wide, ey[:-1], 0), ex[:-1], 1)
+
+
+@pytest.mark.parametrize("row_strip", [1, 300, 1 << 16])
+@pytest.mark.parametrize(
+    ("shape", "block", "phase"),
+    [
+        ((37, 53, 3), 4, (1, 3)),  # partial cells at all four sides
+        ((40, 41), 3, (0, 0)),  # one channel, partial last column
+        ((64, 70, 3), 16, (7, 9)),
+        ((9, 500, 4), 2, (1, 1)),
+        ((5, 30, 3), 8, (0, 2)),  # one cell row, shorter than a cell
+        ((33, 7, 3), 5, (4, 0)),  # one partial cell column
+        ((17, 19, 3), 2, (0, 0)),
+    ],
+)
+def test_block_sums_and_deviation_sums_equal_the_exact_sums(
+    monkeypatch, row_strip, shape, block, phase
+):
+    """Adding rows a cell apart gives the integral images' sums, on any phase and size."""
+    import cv2
+
+    monkeypatch.setattr(geometry, "BLOCK_SUMS_MIN", 0)  # small areas too
+    monkeypatch.setattr(geometry, "ROW_STRIP", row_strip)  # 1: a strip per cell row
+    rng = np.random.default_rng(block)
+    area = rng.integers(0, 256, shape, dtype=np.uint8)
+    area[: shape[0] // 2] = 255  # saturated cells: the uint16 sums must not clip
+    ey, ex = block_edges(shape[0], block, phase[0]), block_edges(shape[1], block, phase[1])
+    sums = geometry.block_sums(area, block, phase)
+    assert np.array_equal(sums, _exact_sums(area, ey, ex))
+    means = geometry.cell_means(area, block, phase)
+    assert np.array_equal(means, geometry.edge_means(area, ey, ex))
+    big = geometry.expand_cells(means, block, np.diff(ey), np.diff(ex))
+    dev = cv2.absdiff(area, big).astype(np.int64)
+    expected = _exact_sums(dev, ey, ex).sum(axis=2)
+    assert np.array_equal(geometry.deviation_sums(area, means, block, phase), expected)
+
+
+def test_block_sums_of_cells_of_16_full_pixels_do_not_clip(monkeypatch):
+    monkeypatch.setattr(geometry, "BLOCK_SUMS_MIN", 0)
+    area = np.full((64, 64, 3), 255, np.uint8)
+    geometry_sums = geometry.block_sums(area, 16, (0, 0))
+    assert geometry_sums.shape == (4, 4, 3) and (geometry_sums == 255 * 256).all()
+    zeros = np.zeros((4, 4, 3), np.uint8)
+    assert (geometry.deviation_sums(area, zeros, 16, (0, 0)) == 255 * 256 * 3).all()
