@@ -223,7 +223,11 @@ def h264_available() -> str | None:
 
 
 def h264_roundtrip(frames: list[np.ndarray], crf: int, fps: int = 25) -> list[np.ndarray]:
-    """Encode BGR frames with libx264 (CRF ``crf``, yuv420p, mp4) and decode them back."""
+    """Encode BGR frames with libx264 (CRF ``crf``, yuv420p, mp4) and decode them back.
+
+    One encoder thread: x264's frame threads make other decisions from run to run (the
+    same clip came back different), and a report must be reproducible.
+    """
     try:
         import av
     except ImportError:
@@ -233,7 +237,7 @@ def h264_roundtrip(frames: list[np.ndarray], crf: int, fps: int = 25) -> list[np
     with av.open(buf, "w", format="mp4") as out:
         stream = out.add_stream("libx264", rate=fps)
         stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
-        stream.options = {"crf": str(crf), "preset": "medium"}
+        stream.options = {"crf": str(crf), "preset": "medium", "threads": "1"}
         for f in frames:
             out.mux(stream.encode(av.VideoFrame.from_ndarray(f, format="bgr24")))
         out.mux(stream.encode(None))
