@@ -38,8 +38,12 @@ EXPLAINED = 0.5
 MOST = 0.5
 """The path is tried when at least this share of the frame's tiles are explained."""
 SPOT = 8
-"""One explained tile in this many is classified (at least :data:`MIN_SPOT` of them)."""
+"""One explained tile in this many is classified (at least :data:`MIN_SPOT` of them, about
+:data:`MAX_SPOT` at most)."""
 MIN_SPOT = 8
+MAX_SPOT = 32
+"""A sample this large already tells a mosaic the classifier sees from one it does not; a
+1080p frame's 510 tiles would otherwise send 64 through it."""
 AGREE = 0.75
 """Share of the sampled explained tiles the classifier must flag for the path to hold."""
 
@@ -149,7 +153,7 @@ def whole_frame(
     if explained.mean() < MOST:
         return None
     known = np.flatnonzero(explained)
-    step = max(1, min(SPOT, known.size // MIN_SPOT))
+    step = max(1, min(max(SPOT, -(-known.size // MAX_SPOT)), known.size // MIN_SPOT))
     sample = known[step // 2 :: step]
     first = np.concatenate((sample, np.flatnonzero(~explained)))
     scores = np.empty(explained.size, np.float32)

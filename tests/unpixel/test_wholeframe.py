@@ -97,3 +97,16 @@ def test_explained_tiles(box, expected):
     x, y, w, h = box
     mask[y : y + h, x : x + w] = True
     assert explained_tiles(mask, 64).tolist() == expected
+
+
+def test_a_large_frame_samples_about_max_spot_explained_tiles(pipe, astronaut):
+    """1920x1080: 510 tiles, one in 16 of the explained ones sampled (not one in SPOT = 8)."""
+    from unpixel.wholeframe import MAX_SPOT, SPOT
+
+    frame = up.pixelate(_frame(astronaut, (1920, 1080)), 4)
+    found = whole_frame(frame, cv2.cvtColor(frame, cv2.COLOR_BGR2RGB), pipe.classifier)
+    assert found is not None and found.scores.size == 510
+    explained = int(explained_tiles(found.mask, pipe.classifier.tile).sum())
+    assert explained > SPOT * MAX_SPOT  # where the cap is what limits the sample
+    assert found.classified - (510 - explained) <= MAX_SPOT
+    assert found.classified < 510  # the classifier agreed: the rest took the sample's score
