@@ -45,7 +45,8 @@ EXACT_SHARE = 0.25
 TEXTURED = 16
 """...and this share of the cells where the mosaic was seen that step by TEXTURED levels or
 more to a neighbour must be: a mosaic is exact on texture too, a smooth upscale only where
-the picture is smooth."""
+the picture is smooth (so where fewer than MIN_CELLS cells are textured there is nothing to
+tell them apart by, and no cells are taken)."""
 STEP_TOL = 0.1
 """A cell's tolerance grows by this many levels per level of step to its neighbours (JPEG
 and H.264 ring around a cell border in proportion to its step)."""
@@ -240,7 +241,7 @@ def _exact_on_texture(flat: np.ndarray, means: np.ndarray, core: Box | None) -> 
     where = ... if core is None else core.slices
     textured = neighbour_steps(means)[where] >= TEXTURED
     if np.count_nonzero(textured) < MIN_CELLS:
-        return True  # too little texture to tell
+        return False  # smooth only: a smooth upscale is as exactly flat there as a mosaic
     return float(flat[where][textured].mean()) >= EXACT_SHARE
 
 

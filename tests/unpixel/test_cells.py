@@ -157,3 +157,15 @@ def test_a_smooth_x2_upscale_is_not_a_mosaic_of_two_pixel_cells(photos):
     smooth = cv2.resize(small, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
     assert not mosaic_cells(smooth, 2, (0, 0)).any()  # exact in smooth places only
     assert mosaic_cells(pixelate(photos["coffee"], 2), 2, (0, 0)).mean() > 0.99
+
+
+def test_two_pixel_cells_seen_on_smooth_content_only_are_not_taken():
+    """Where the core holds no texture, exact 2-pixel cells tell a mosaic from nothing else."""
+    ramp = np.linspace(60, 90, 96, dtype=np.float32)
+    smooth = np.repeat(np.add.outer(ramp, ramp / 3)[:, :, None], 3, axis=2).astype(np.uint8)
+    flat = pixelate(smooth, 2)
+    assert mosaic_cells(flat, 2, (0, 0), core=Box(0, 0, 48, 48)).sum() == 0
+    textured = flat.copy()
+    textured[::8] = 255 - textured[::8]  # rows of strong steps: texture the mosaic keeps exact
+    textured = pixelate(textured, 2)
+    assert mosaic_cells(textured, 2, (0, 0), core=Box(0, 0, 48, 48)).mean() > 0.9
