@@ -91,13 +91,22 @@ class StreamState:
         else:
             ran &= within
         index = np.flatnonzero(ran & ~done)
-        if index.size:
+        count = index.size
+        while index.size:
             scores[index] = self.classifier.scores(rgb, index)
+            ran[index] = True
+            if within is not None:
+                break
+            # tiles next to what this frame flagged that have not run yet run now, until none
+            # is left: the detection settles in its own frame (a codec's flicker at its edge
+            # would otherwise keep it unsettled, and never reused, frame after frame)
+            index = np.flatnonzero(self.near(scores, shape) & ~(ran | done))
+            count += index.size
         self.ran = ran | done
         if within is None:  # settled: every tile at or next to this detection ran now
             self.settled = not (self.near(scores, shape) & ~self.ran).any()
         self.scores = scores
-        return scores, int(index.size)
+        return scores, int(count)
 
     def mosaic_away(self, rgb: np.ndarray) -> tuple[bool, int, np.ndarray | None]:
         """While a detection is reused: whether a tile away from it is flagged (a new mosaic).

@@ -234,3 +234,18 @@ def test_cells_sought_on_the_worker_thread_give_the_sequential_result(pipe, astr
     assert res.detection.pixelated and np.array_equal(res.detection.mask, det.mask)
     assert np.array_equal(res.image, pipe.restore(mosaic, det))  # upscaled here, in order
     assert res.timings["cells"] > 0 and res.timings["restore"] > 0
+
+
+def test_video_sweep_settles_a_growing_detection_in_its_own_frame(astronaut):
+    """The tiles next to what a frame newly flags run in that frame: the next one reuses it."""
+    small = up.pixelate(astronaut, 8, region=(192, 128, 128, 128))
+    grown = up.pixelate(astronaut, 8, region=(128, 64, 320, 320))  # a tile or more each side
+    opts = PipelineOptions(running_mode=RunningMode.VIDEO, sweep=3)
+    with Pipeline.create(opts) as p:
+        for i in range(3):
+            p.process_for_video(small, 33 * i)
+        first = p.process_for_video(grown, 100)
+        second = p.process_for_video(grown, 133)
+    assert first.detection.pixelated and "reused_detection" not in first.timings
+    assert second.timings.get("reused_detection") == 1.0
+    assert np.array_equal(second.image, first.image)
