@@ -20,7 +20,7 @@ from unpixel.geometry import (
     block_edges,
     cell_area,
     cell_means,
-    cell_sums,
+    channel_sums,
     deviation_sums,
     edge_means,
     expand_cells,
@@ -76,10 +76,7 @@ def cell_deviation(
     if cuts is None:
         sums = deviation_sums(area, means, block, phase)
     else:
-        dev = cv2.absdiff(area, expand_edges(means, ey, ex))
-        # Channels interleaved on a row: a cell's columns x0..x1 are flat columns C x0..C x1,
-        # so one single-channel integral image gives the sums over all channels at once.
-        sums = cell_sums(dev.reshape(h, w * channels), ey, ex * channels)[:, :, 0]
+        sums = channel_sums(cv2.absdiff(area, expand_edges(means, ey, ex)), ey, ex)
     return sums / (ly[:, None] * lx[None, :] * channels)
 
 

@@ -191,8 +191,7 @@ def deviation_sums(
     ny, nx = len(ey) - 1, len(ex) - 1
     if not _by_rows(area, block):
         dev = cv2.absdiff(area, expand_cells(means, block, np.diff(ey), np.diff(ex)))
-        sums = cell_sums(dev.reshape(h, w * channels), ey, ex * channels)[:, :, 0]
-        return sums.astype(np.float64)
+        return channel_sums(dev, ey, ex).astype(np.float64)
     wide = cv2.resize(
         means.reshape(ny, nx, channels), (nx * block, ny), interpolation=cv2.INTER_NEAREST_EXACT
     )
@@ -200,6 +199,17 @@ def deviation_sums(
     spread = wide.reshape(ny, nx * block, channels)[:, left : left + w].reshape(ny, w * channels)
     cols = _row_sums(area, ey, ex, block, spread).reshape(ny * nx, block * channels)
     return cv2.reduce(cols, 1, cv2.REDUCE_SUM, dtype=cv2.CV_32F).reshape(ny, nx)
+
+
+def channel_sums(area: np.ndarray, ey: np.ndarray, ex: np.ndarray) -> np.ndarray:
+    """Per cell, the sum of its values over all channels: :func:`cell_sums` added up, (cells y, x).
+
+    Channels interleaved on a row: a cell's columns x0..x1 are flat columns C x0..C x1, so one
+    single-channel integral image gives the sums over all channels at once.
+    """
+    h, w = area.shape[:2]
+    channels = area.shape[2] if area.ndim == 3 else 1
+    return cell_sums(area.reshape(h, w * channels), ey, ex * channels)[:, :, 0]
 
 
 def _by_rows(area: np.ndarray, block: int) -> bool:
